@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+// The Vigil package: the C runtime (CKernels), the Embedded-compatible Swift core (VigilCore),
+// the full-Swift toolkit (VigilKit) and the `vigil` command-line tool.
+import PackageDescription
+
+let package = Package(
+  name: "Vigil",
+  products: [
+    .executable(name: "vigil", targets: ["vigil"]),
+    .library(name: "VigilKit", targets: ["VigilKit"]),
+    .library(name: "VigilCore", targets: ["VigilCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    // Plain C11, no dependencies: also built alone by a cross C compiler (Tools/cross-test.sh).
+    .target(
+      name: "CKernels",
+      path: "CKernels",
+      exclude: ["Makefile", "README.md", "kernels/README.md"],
+      sources: ["runtime", "kernels"],
+      publicHeadersPath: "include",
+      cSettings: [.unsafeFlags(["-std=c11", "-ffp-contract=off"])]
+    ),
+    // C shims for the host and board I/O: libjpeg (with setjmp), libpng, PPM/PGM.
+    .target(
+      name: "CVigilIO",
+      path: "Sources/CVigilIO",
+      cSettings: [.unsafeFlags(["-std=c11"])],
+      linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
+    ),
+    // Embedded-Swift-compatible core: no Foundation, no existentials, typed throws only.
+    .target(
+      name: "VigilCore",
+      dependencies: ["CKernels", "CVigilIO"],
+      path: "Sources/VigilCore"
+    ),
+    // Full-Swift toolkit: checkpoint import, folding, planning, classification.
+    .target(
+      name: "VigilKit",
+      dependencies: ["VigilCore", "CKernels"],
+      path: "Sources/VigilKit"
+    ),
+    .executableTarget(
+      name: "vigil",
+      dependencies: [
+        "VigilKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/vigil"
+    ),
+    .testTarget(
+      name: "VigilKitTests",
+      dependencies: ["VigilKit", "VigilCore"],
+      path: "Tests/VigilKitTests"
+    ),
+  ]
+)

@@ -1,0 +1,3 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+#include "vigil_io.h"
