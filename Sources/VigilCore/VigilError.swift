@@ -1,2 +1,57 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
+
+import CKernels
+
+/// An error reported by the C runtime, with the runtime's own message.
+///
+/// Every case keeps the C status name findable: each doc line names it.
+public enum VigilError: Error, Equatable {
+  /// A NULL pointer or impossible count was passed. The corresponding C status is
+  /// `VGL_E_INVALID_ARGUMENT`.
+  case invalidArgument(String)
+  /// An execution plan is inconsistent. The corresponding C status is `VGL_E_BAD_PLAN`.
+  case badPlan(String)
+  /// The caller's buffer is smaller than the plan needs. The corresponding C status is
+  /// `VGL_E_ARENA_SMALL`.
+  case arenaTooSmall(String)
+  /// This build does not implement an op or parameter. The corresponding C status is
+  /// `VGL_E_UNSUPPORTED`.
+  case unsupported(String)
+  /// A status this Swift code does not know (a newer C runtime).
+  case unknown(code: Int32, message: String)
+
+  /// Maps a C status to an error; `nil` for `VGL_OK`.
+  public init?(status: vgl_status, message: String) {
+    switch status {
+    case VGL_OK: return nil
+    case VGL_E_INVALID_ARGUMENT: self = .invalidArgument(message)
+    case VGL_E_BAD_PLAN: self = .badPlan(message)
+    case VGL_E_ARENA_SMALL: self = .arenaTooSmall(message)
+    case VGL_E_UNSUPPORTED: self = .unsupported(message)
+    default: self = .unknown(code: Int32(bitPattern: status.rawValue), message: message)
+    }
+  }
+
+  /// The C status this error corresponds to.
+  public var status: vgl_status {
+    switch self {
+    case .invalidArgument: return VGL_E_INVALID_ARGUMENT
+    case .badPlan: return VGL_E_BAD_PLAN
+    case .arenaTooSmall: return VGL_E_ARENA_SMALL
+    case .unsupported: return VGL_E_UNSUPPORTED
+    case .unknown(let code, _): return vgl_status(rawValue: UInt32(bitPattern: code))
+    }
+  }
+
+  /// What went wrong, in words, with the runtime's message.
+  public var description: String {
+    switch self {
+    case .invalidArgument(let m): return "invalid argument: \(m)"
+    case .badPlan(let m): return "inconsistent execution plan: \(m)"
+    case .arenaTooSmall(let m): return "arena too small: \(m)"
+    case .unsupported(let m): return "unsupported: \(m)"
+    case .unknown(let code, let m): return "runtime status \(code): \(m)"
+    }
+  }
+}

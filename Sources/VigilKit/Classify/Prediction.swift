@@ -1,0 +1,84 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+
+/// One ranked class of a prediction.
+public struct RankedClass: Sendable, Equatable {
+  public var index: Int
+  public var label: String?
+  /// Softmax probability.
+  public var score: Double
+}
+
+/// Softmax probabilities of `logits`, computed in Double with the maximum subtracted.
+public func softmax(_ logits: [Float]) -> [Double] {
+  guard let m = logits.max() else { return [] }
+  let e = logits.map { exp(Double($0) - Double(m)) }
+  let sum = e.reduce(0, +)
+  return e.map { $0 / sum }
+}
+
+/// The `k` most probable classes, best first; ties go to the lower index.
+public func topK(_ logits: [Float], k: Int, labels: [String]?) -> [RankedClass] {
+  let p = softmax(logits)
+  let order = p.indices.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }
+  return order.prefix(max(0, k)).map {
+    RankedClass(index: $0, label: labels.flatMap { l in $0 < l.count ? l[$0] : nil }, score: p[$0])
+  }
+}
+
+/// Reads a labels file: one label per line, blank trailing lines ignored.
+public func loadLabels(path: String, classes: Int) throws(InputError) -> [String] {
+  guard let data = FileManager.default.contents(atPath: path),
+        let text = String(data: data, encoding: .utf8)
+  else { throw .unreadable(path: path, reason: "cannot read labels file as UTF-8 text") }
+  var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+    String($0).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+  while let last = lines.last, last.isEmpty { lines.removeLast() }
+  guard lines.count == classes else {
+    throw .labelCount(path: path, found: lines.count, expected: classes)
+  }
+  return lines
+}
+
+/// A problem with one input file or a side file such as labels.
+public enum InputError: Error, CustomStringConvertible, Equatable {
+  case unreadable(path: String, reason: String)
+  case labelCount(path: String, found: Int, expected: Int)
+  case badTensor(path: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case .unreadable(let path, let reason): return "\(path): \(reason)"
+    case .labelCount(let path, let found, let expected):
+      return "labels file \(path) has \(found) lines but the network has \(expected) classes: "
+        + "give one label per line, in class order"
+    case .badTensor(let path, let reason): return "\(path): \(reason)"
+    }
+  }
+}
+
+/// Escapes `s` as a JSON string literal (with quotes).
+public func jsonString(_ s: String) -> String {
+  var out = "\""
+  for u in s.unicodeScalars {
+    switch u {
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    case "\n": out += "\\n"
+    case "\r": out += "\\r"
+    case "\t": out += "\\t"
+    case _ where u.value < 0x20:
+      out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
+        + String(u.value, radix: 16)
+    default: out.unicodeScalars.append(u)
+    }
+  }
+  return out + "\""
+}
+
+/// A float as JSON: shortest round-trip form; non-finite values become null.
+public func jsonNumber(_ v: Double) -> String { v.isFinite ? "\(v)" : "null" }
+public func jsonNumber(_ v: Float) -> String { v.isFinite ? "\(v)" : "null" }
