@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Copyright 2026 The Vigil Authors
+# SPDX-License-Identifier: Apache-2.0
+#
+# Cross-builds CKernels and its C tests as static ARM Linux binaries and runs them under qemu
+# user-mode emulation:
+#   Tools/cross-test.sh aarch64   # aarch64-linux-gnu-gcc, qemu-aarch64-static
+#   Tools/cross-test.sh armv7     # arm-linux-gnueabihf-gcc (hard float, NEON), qemu-arm-static
+# Output goes to .build-cross-<arch>/. Missing Debian packages are installed (apt-get update
+# only when something is missing). Extra arguments go to make. QEMU_CPU (read by qemu itself)
+# picks the emulated CPU, e.g. QEMU_CPU=cortex-a53.
+set -euo pipefail
+
+usage() { echo "usage: $0 aarch64|armv7 [make arguments...]" >&2; exit 2; }
+[[ $# -ge 1 ]] || usage
+arch="$1"
+shift
+
+case "$arch" in
+  aarch64)
+    triple=aarch64-linux-gnu
+    qemu=qemu-aarch64-static
+    compiler_package=gcc-aarch64-linux-gnu
+    arch_flags=()
+    ;;
+  armv7)
+    triple=arm-linux-gnueabihf
+    qemu=qemu-arm-static
+    compiler_package=gcc-arm-linux-gnueabihf
+    # The board ABI: ARMv7-A, hard-float calling convention, NEON present.
+    arch_flags=(-march=armv7-a -mfloat-abi=hard -mfpu=neon)
+    ;;
+  *) usage ;;
+esac
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Install only what dpkg says is absent.
+missing=()
+for package in "$compiler_package" qemu-user-static; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  echo "=== installing ${missing[*]}"
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+echo "=== CKernels C tests for $arch ($("$triple-gcc" --version | head -n 1)) under $qemu"
+args=(
+  --no-print-directory
+  -C "$root/CKernels"
+  CC="$triple-gcc"
+  AR="$triple-ar"
+  CFLAGS="-O3 -g -Wall -Wextra -Werror ${arch_flags[*]}"
+  # Static: qemu-user then needs no target sysroot for the dynamic loader and libc.
+  LDFLAGS=-static
+  RUNNER="$qemu"
+  OUT="$root/.build-cross-$arch"
+)
+make -j2 "${args[@]}" build "$@"
+make "${args[@]}" test "$@"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Compiles the VigilCore module in Embedded Swift for the host, so nothing outside the
+# Embedded subset (Foundation, existentials, untyped throws, Codable, ...) creeps into the
+# core that the board firmware links. Output in .build-embedded/.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$root/.build-embedded"
+mkdir -p "$out/modules"
+# CVigilIO has no module map of its own (SwiftPM makes one); give the compiler one here.
+cat > "$out/modules/module.modulemap" <<MAP
+module CVigilIO {
+  umbrella "$root/Sources/CVigilIO/include"
+  export *
+}
+MAP
+arch="$(uname -m)"
+args=(
+  -target "$arch-unknown-linux-gnu"
+  -enable-experimental-feature Embedded
+  -wmo -parse-as-library -Osize
+  -module-name VigilCore
+  -I "$root/CKernels/include"
+  -I "$out/modules"
+  -emit-module -emit-module-path "$out/VigilCore.swiftmodule"
+  -c -o "$out/VigilCore.o"
+)
+swiftc "${args[@]}" "$root"/Sources/VigilCore/*.swift "$@"
+echo "embedded-check: VigilCore compiles in Embedded Swift ($(stat -c %s "$out/VigilCore.o") bytes of object code)"
