@@ -1,0 +1,142 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+import Testing
+import VigilCore
+@testable import VigilKit
+
+/// Fixtures written by Tools/make-golden.py from the authors' reference PyTorch code.
+enum Golden {
+  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures/golden")
+
+  struct Manifest: Decodable { var cases: [Case] }
+  struct Case: Decodable, CustomTestStringConvertible {
+    var name: String
+    var config: String
+    var checkpoints: [CheckpointFile]
+    var inputs: [Input]
+    var expected_logits: [Expected]
+    var activations: [Activation]
+    var testDescription: String { name }
+  }
+  struct CheckpointFile: Decodable { var file: String; var form: String; var ema_available: Bool }
+  struct Input: Decodable { var id: String; var file: String; var photo: String? }
+  struct Expected: Decodable { var checkpoint: String; var ema: Bool; var input: String; var file: String }
+  struct Activation: Decodable { var input: String; var module: String; var file: String }
+
+  static let manifest: Manifest = {
+    let data = try! Data(contentsOf: directory.appendingPathComponent("manifest.json"))
+    return try! JSONDecoder().decode(Manifest.self, from: data)
+  }()
+
+  static func path(_ file: String) -> String { directory.appendingPathComponent(file).path }
+
+  static func npy(_ file: String) throws -> [Float] { try Npy.readFloat32(path: path(file)).data }
+
+  /// max |a - b| over max |b|.
+  static func relativeError(_ a: [Float], _ b: [Float]) -> Double {
+    precondition(a.count == b.count)
+    var diff = 0.0, scale = 0.0
+    for i in a.indices {
+      diff = max(diff, Double(abs(a[i] - b[i])))
+      scale = max(scale, Double(abs(b[i])))
+    }
+    return diff / max(scale, 1e-12)
+  }
+
+  static func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
+}
+
+@Suite struct GoldenParityTests {
+  static let cases = Golden.manifest.cases
+
+  /// Logits of every checkpoint form on every `.npy` input equal the reference's within
+  /// 1e-4 of the largest |logit|.
+  @Test(arguments: cases)
+  func logitsMatchTheReference(golden: Golden.Case) throws {
+    let config = try NetworkConfig.load(path: Golden.path(golden.config))
+    #expect(!golden.expected_logits.isEmpty)
+    var checked = 0
+    for ckpt in golden.checkpoints {
+      for ema in ckpt.ema_available ? [false, true] : [false] {
+        let weights = try Checkpoint.load(path: Golden.path(ckpt.file), ema: ema)
+        let engine = try Fp32Engine(Fp32Network(config: config, weights: weights))
+        for expected in golden.expected_logits
+        where expected.checkpoint == ckpt.file && expected.ema == ema {
+          let input = golden.inputs.first { $0.id == expected.input }!
+          let logits = try engine.run(Golden.npy(input.file))
+          let reference = try Golden.npy(expected.file)
+          let err = Golden.relativeError(logits, reference)
+          #expect(err <= 1e-4, "\(ckpt.file) ema=\(ema) \(input.id): relative error \(err)")
+          checked += 1
+        }
+      }
+    }
+    #expect(checked >= golden.checkpoints.count)
+  }
+
+  /// The output of every reference module (stem, each backbone block, prediction) matches.
+  @Test(arguments: cases)
+  func blockActivationsMatchTheReference(golden: Golden.Case) throws {
+    let config = try NetworkConfig.load(path: Golden.path(golden.config))
+    let ckpt = golden.checkpoints[0]
+    let weights = try Checkpoint.load(path: Golden.path(ckpt.file))
+    let network = try Fp32Network(config: config, weights: weights)
+    let engine = try Fp32Engine(network)
+    let byName = Dictionary(uniqueKeysWithValues: network.blockOutputs.map { ($0.name, $0.tensor) })
+    #expect(!golden.activations.isEmpty)
+    for input in golden.inputs {
+      let acts = golden.activations.filter { $0.input == input.id }
+      let wanted = Set(acts.compactMap { byName[$0.module] })
+      let (_, kept) = try engine.run(Golden.npy(input.file), keeping: wanted)
+      for act in acts {
+        guard let tensor = byName[act.module] else {
+          Issue.record("no block named \(act.module) in the folded network")
+          continue
+        }
+        let err = Golden.relativeError(kept[tensor]!, try Golden.npy(act.file))
+        #expect(err <= 1e-4, "\(golden.name) \(input.id) \(act.module): relative error \(err)")
+      }
+    }
+  }
+
+  /// A real photo through Vigil's own decoder and preprocessing gives the reference's input
+  /// tensor (timm's eval transform on PIL) and so the same top-1 and close logits.
+  @Test func photoThroughTheImagePathMatches() throws {
+    let golden = Self.cases.first { c in c.inputs.contains { $0.photo != nil } }!
+    let photo = golden.inputs.first { $0.photo != nil }!
+    let config = try NetworkConfig.load(path: Golden.path(golden.config))
+    let classifier = try Fp32Classifier(checkpoint: Golden.path(golden.checkpoints[0].file),
+                                        config: config)
+    let input = try classifier.input(path: Golden.path(photo.photo!))
+    let referenceInput = try Golden.npy(photo.file)
+    let inputError = zip(input, referenceInput).map { abs($0 - $1) }.max()!
+    #expect(inputError <= 1e-5, "preprocessed photo differs from timm's by \(inputError)")
+    let logits = try classifier.engine.run(input)
+    let expected = golden.expected_logits.first {
+      $0.input == photo.id && $0.checkpoint == golden.checkpoints[0].file && !$0.ema
+    }!
+    let reference = try Golden.npy(expected.file)
+    #expect(Golden.argmax(logits) == Golden.argmax(reference))
+    #expect(Golden.relativeError(logits, reference) <= 1e-3)
+  }
+
+  /// A checkpoint for another network is refused with every mismatch named at once.
+  @Test func mismatchedCheckpointListsEveryProblem() throws {
+    let a = Self.cases.first { $0.name == "tiny-a" }!
+    let b = Self.cases.first { $0.name == "tiny-b" }!
+    let weights = try Checkpoint.load(path: Golden.path(a.checkpoints[0].file))
+    let config = try NetworkConfig.load(path: Golden.path(b.config))
+    do {
+      _ = try Fp32Network(config: config, weights: weights)
+      Issue.record("tiny-a weights accepted for tiny-b")
+    } catch {
+      #expect(error.problems.count > 5)
+      #expect(error.description.contains("backbone.2.0.conv.0.weight: shape [24, 16, 3, 3], expected [16, 16, 3, 3]"))
+      #expect(error.description.contains("missing backbone.0.1.dws.pw1.weight"))
+      #expect(error.description.contains("missing backbone.1.3.mixer.fc1.0.weight"))
+    }
+  }
+}
