@@ -1,3 +1,146 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
-#include "vigil_io.h"
+//
+// Shared helpers, and whole-file read/write for the Swift core (which has no Foundation).
+#define _POSIX_C_SOURCE 200809L
+#include "vigil_io_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vgl_io_free(void *ptr) { free(ptr); }
+
+const char *vgl_io_status_string(vgl_io_status status) {
+  switch (status) {
+    case VGL_IO_OK: return "VGL_IO_OK: success";
+    case VGL_IO_E_OPEN: return "VGL_IO_E_OPEN: cannot open the file";
+    case VGL_IO_E_IO: return "VGL_IO_E_IO: read or write error";
+    case VGL_IO_E_TOO_BIG: return "VGL_IO_E_TOO_BIG: file larger than the limit";
+    case VGL_IO_E_NOMEM: return "VGL_IO_E_NOMEM: out of memory";
+    case VGL_IO_E_UNSUPPORTED: return "VGL_IO_E_UNSUPPORTED: unsupported format or variant";
+    case VGL_IO_E_CORRUPT: return "VGL_IO_E_CORRUPT: malformed or truncated data";
+    case VGL_IO_E_DIMENSIONS: return "VGL_IO_E_DIMENSIONS: image dimensions out of range";
+    case VGL_IO_E_ARGUMENT: return "VGL_IO_E_ARGUMENT: invalid argument";
+  }
+  return "unknown vgl_io_status";
+}
+
+vgl_io_status vgl_io_fail(vgl_io_status status, char *msg, size_t cap, const char *fmt, ...) {
+  if (msg != NULL && cap > 0) {
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(msg, cap, fmt, args);
+    va_end(args);
+  }
+  return status;
+}
+
+vgl_io_status vgl_io_check_dimensions(uint64_t width, uint64_t height, const char *format,
+                                      char *msg, size_t cap) {
+  if (width == 0 || height == 0) {
+    return vgl_io_fail(VGL_IO_E_DIMENSIONS, msg, cap, "%s declares an empty image (%llux%llu)",
+                       format, (unsigned long long)width, (unsigned long long)height);
+  }
+  if (width > VGL_IO_MAX_SIDE || height > VGL_IO_MAX_SIDE ||
+      width * height > (uint64_t)VGL_IO_MAX_PIXELS) {
+    return vgl_io_fail(VGL_IO_E_DIMENSIONS, msg, cap,
+                       "%s declares %llux%llu pixels, above the limit of %u per side and %u "
+                       "pixels in total",
+                       format, (unsigned long long)width, (unsigned long long)height,
+                       VGL_IO_MAX_SIDE, VGL_IO_MAX_PIXELS);
+  }
+  return VGL_IO_OK;
+}
+
+// strerror is not thread-safe; this picks the XSI strerror_r (guaranteed by _POSIX_C_SOURCE).
+static const char *errno_text(int err, char *buf, size_t cap) {
+  if (strerror_r(err, buf, cap) != 0) snprintf(buf, cap, "errno %d", err);
+  return buf;
+}
+
+vgl_io_status vgl_io_read_file(const char *path, size_t max_bytes, uint8_t **buf_out,
+                               size_t *len_out, char *msg, size_t msg_cap) {
+  char err[128];
+  if (path == NULL || buf_out == NULL || len_out == NULL) {
+    return vgl_io_fail(VGL_IO_E_ARGUMENT, msg, msg_cap, "vgl_io_read_file: NULL argument");
+  }
+  *buf_out = NULL;
+  *len_out = 0;
+  FILE *file = fopen(path, "rb");
+  if (file == NULL) {
+    int e = errno;
+    return vgl_io_fail(VGL_IO_E_OPEN, msg, msg_cap, "cannot open '%s': %s", path,
+                       errno_text(e, err, sizeof err));
+  }
+  // Read in growing chunks rather than trusting a size from stat: works for pipes and
+  // /proc files too. Reading one byte past the cap tells "too big" from "exactly the cap".
+  size_t limit = max_bytes < SIZE_MAX ? max_bytes + 1 : SIZE_MAX;
+  size_t cap = limit < 65536 ? limit : 65536, used = 0;
+  uint8_t *data = malloc(cap);
+  if (data == NULL) {
+    fclose(file);
+    return vgl_io_fail(VGL_IO_E_NOMEM, msg, msg_cap, "out of memory reading '%s'", path);
+  }
+  for (;;) {
+    if (used == cap) {
+      if (cap == limit) break;
+      size_t next = cap <= limit / 2 ? cap * 2 : limit;
+      uint8_t *grown = realloc(data, next);
+      if (grown == NULL) {
+        free(data);
+        fclose(file);
+        return vgl_io_fail(VGL_IO_E_NOMEM, msg, msg_cap, "out of memory reading '%s'", path);
+      }
+      data = grown;
+      cap = next;
+    }
+    size_t want = cap - used;
+    size_t got = fread(data + used, 1, want, file);
+    used += got;
+    if (got < want) {
+      if (ferror(file)) {
+        int e = errno;
+        free(data);
+        fclose(file);
+        return vgl_io_fail(VGL_IO_E_IO, msg, msg_cap, "error reading '%s': %s", path,
+                           errno_text(e, err, sizeof err));
+      }
+      break;  // end of file
+    }
+  }
+  fclose(file);
+  if (used > max_bytes) {
+    free(data);
+    return vgl_io_fail(VGL_IO_E_TOO_BIG, msg, msg_cap, "'%s' is larger than the limit of %zu bytes",
+                       path, max_bytes);
+  }
+  *buf_out = data;
+  *len_out = used;
+  return VGL_IO_OK;
+}
+
+vgl_io_status vgl_io_write_file(const char *path, const uint8_t *data, size_t len, char *msg,
+                                size_t msg_cap) {
+  char err[128];
+  if (path == NULL || (data == NULL && len > 0)) {
+    return vgl_io_fail(VGL_IO_E_ARGUMENT, msg, msg_cap, "vgl_io_write_file: NULL argument");
+  }
+  FILE *file = fopen(path, "wb");
+  if (file == NULL) {
+    int e = errno;
+    return vgl_io_fail(VGL_IO_E_OPEN, msg, msg_cap, "cannot create '%s': %s", path,
+                       errno_text(e, err, sizeof err));
+  }
+  size_t put = len > 0 ? fwrite(data, 1, len, file) : 0;
+  int e = errno;
+  int closed = fclose(file);
+  if (put != len || closed != 0) {
+    if (closed != 0 && put == len) e = errno;
+    return vgl_io_fail(VGL_IO_E_IO, msg, msg_cap, "error writing '%s': %s", path,
+                       errno_text(e, err, sizeof err));
+  }
+  return VGL_IO_OK;
+}

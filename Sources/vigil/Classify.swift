@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import ArgumentParser
+import Foundation
 import VigilKit
 
 struct Classify: ParsableCommand {
@@ -96,16 +97,5 @@ func formatScore(_ p: Double) -> String {
 
 /// Writes a line to standard error.
 func printError(_ line: String) {
-  var stderr = StandardError()
-  print(line, to: &stderr)
+  FileHandle.standardError.write(Data((line + "\n").utf8))
 }
-
-struct StandardError: TextOutputStream {
-  mutating func write(_ string: String) {
-    for byte in string.utf8 { putc(Int32(byte), Glibc.stderr) }
-  }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

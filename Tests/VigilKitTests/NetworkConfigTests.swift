@@ -102,7 +102,7 @@ import Testing
       }
     }
     #expect(plan.size >= plan.lowerBound)
-    // First fit on a chain stays within a quarter of the largest live set.
-    #expect(Double(plan.size) <= 1.25 * Double(plan.lowerBound), "\(plan.size) vs \(plan.lowerBound)")
+    // First fit on a chain stays within a third of the largest live set.
+    #expect(Double(plan.size) <= 1.34 * Double(plan.lowerBound), "\(plan.size) vs \(plan.lowerBound)")
   }
 }

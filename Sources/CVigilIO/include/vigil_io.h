@@ -1,7 +1,100 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
+//
+// CVigilIO: small C shims that let the Embedded-compatible Swift core read files and decode
+// images (JPEG through libjpeg, PNG through libpng, binary PPM/PGM by hand). Every function
+// returns a status, writes a NUL-terminated human-readable message into `msg` on failure, and
+// frees everything it allocated on every failure path. Buffers handed to the caller are freed
+// with vgl_io_free.
 #ifndef VIGIL_IO_H
 #define VIGIL_IO_H
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Largest accepted image side, checked before any pixel buffer is allocated.
+#define VGL_IO_MAX_SIDE 16384u
+/// Largest accepted pixel count (64 Mpixels), checked before any pixel buffer is allocated.
+#define VGL_IO_MAX_PIXELS (64u * 1024u * 1024u)
+
+typedef enum vgl_io_status {
+  VGL_IO_OK = 0,
+  /// The file could not be opened (errno text in the message).
+  VGL_IO_E_OPEN = 1,
+  /// Reading or writing failed part way (errno text in the message).
+  VGL_IO_E_IO = 2,
+  /// The file is larger than the caller's cap.
+  VGL_IO_E_TOO_BIG = 3,
+  /// malloc failed.
+  VGL_IO_E_NOMEM = 4,
+  /// The data is not in the format the decoder handles (or a variant it does not support).
+  VGL_IO_E_UNSUPPORTED = 5,
+  /// The data is malformed: bad header, truncated, corrupt entropy-coded data.
+  VGL_IO_E_CORRUPT = 6,
+  /// The declared dimensions are zero or above VGL_IO_MAX_SIDE / VGL_IO_MAX_PIXELS.
+  VGL_IO_E_DIMENSIONS = 7,
+  /// A NULL pointer or zero capacity was passed.
+  VGL_IO_E_ARGUMENT = 8,
+} vgl_io_status;
+
+/// A decoded image: RGB8 interleaved, rows top to bottom, no padding
+/// (width * height * 3 bytes). Free `pixels` with vgl_io_free.
+typedef struct vgl_io_image {
+  uint8_t *pixels;
+  uint32_t width;
+  uint32_t height;
+} vgl_io_image;
+
+/// A fixed English name for a status ("VGL_IO_E_CORRUPT: malformed data"), never NULL.
+/// Exists so logs can name a status without the message buffer.
+const char *vgl_io_status_string(vgl_io_status status);
+
+/// Frees a buffer returned by this library (NULL is fine).
+/// Exists so Swift never has to know which allocator the shims used.
+void vgl_io_free(void *ptr);
+
+/// Reads a whole file into a new buffer `*buf_out` of `*len_out` bytes (an empty file gives a
+/// valid buffer and `*len_out == 0`). Fails with VGL_IO_E_TOO_BIG, without reading everything, when the
+/// file holds more than `max_bytes`.
+/// Exists because the Embedded core has no Foundation and stdio's FILE is awkward from Swift.
+vgl_io_status vgl_io_read_file(const char *path, size_t max_bytes, uint8_t **buf_out,
+                               size_t *len_out, char *msg, size_t msg_cap);
+
+/// Writes `len` bytes to `path` (created or truncated).
+/// Exists for the same reason as vgl_io_read_file (used by the .npy writer).
+vgl_io_status vgl_io_write_file(const char *path, const uint8_t *data, size_t len, char *msg,
+                                size_t msg_cap);
+
+/// Decodes a JPEG held in memory to RGB8. Grayscale is replicated; CMYK and YCCK are
+/// converted the way Pillow's convert("RGB") does (Adobe-inverted CMYK assumed). With
+/// `apply_exif_orientation` nonzero, an APP1 Exif IFD0 Orientation tag (0x0112) is applied.
+/// Exists because libjpeg reports errors through a callback that by default calls exit():
+/// this shim installs an error manager that longjmps back and returns libjpeg's message.
+vgl_io_status vgl_io_decode_jpeg(const uint8_t *data, size_t len, int apply_exif_orientation,
+                                 vgl_io_image *image_out, char *msg, size_t msg_cap);
+
+/// Reads only the Exif orientation (1...8) of a JPEG in memory; 1 when absent or invalid.
+/// Exists so tests and callers can report what vgl_io_decode_jpeg would apply.
+int vgl_io_jpeg_exif_orientation(const uint8_t *data, size_t len);
+
+/// Decodes a PNG held in memory to RGB8 like Pillow's convert("RGB"): the palette is
+/// expanded, gray is replicated, 16-bit samples keep their high byte, and alpha (or tRNS) is
+/// dropped without compositing.
+/// Exists because libpng reports errors by longjmp, which Swift cannot catch.
+vgl_io_status vgl_io_decode_png(const uint8_t *data, size_t len, vgl_io_image *out, char *msg,
+                                size_t msg_cap);
+
+/// Decodes binary PPM (P6) or PGM (P5) held in memory to RGB8. Samples are clamped to maxval;
+/// a maxval other than 255 (up to 65535, 16-bit big-endian samples above 255) is rescaled to
+/// 0...255 with round-half-even, as Pillow's PPM decoder does.
+/// Exists because the header needs careful validation and there is no system library for it.
+vgl_io_status vgl_io_decode_pnm(const uint8_t *data, size_t len, vgl_io_image *out, char *msg,
+                                size_t msg_cap);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

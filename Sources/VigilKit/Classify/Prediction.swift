@@ -23,8 +23,8 @@ public func softmax(_ logits: [Float]) -> [Double] {
 public func topK(_ logits: [Float], k: Int, labels: [String]?) -> [RankedClass] {
   let p = softmax(logits)
   let order = p.indices.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }
-  return order.prefix(max(0, k)).map {
-    RankedClass(index: $0, label: labels.flatMap { l in $0 < l.count ? l[$0] : nil }, score: p[$0])
+  return order.prefix(max(0, k)).map { i in
+    RankedClass(index: i, label: labels.flatMap { i < $0.count ? $0[i] : nil }, score: p[i])
   }
 }
 

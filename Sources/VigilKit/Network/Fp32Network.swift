@@ -80,8 +80,10 @@ public struct FoldError: Error, CustomStringConvertible {
   public var description: String {
     var lines = ["checkpoint \(source) does not match network '\(variant)': "
       + "\(problems.count) missing or mis-shaped, \(unexpected.count) unexpected key(s)"]
-    let shown = 40
-    for p in problems.prefix(shown) { lines.append("  \(p)") }
+    let shown = 200
+    // Shape mismatches first: they say most about which network the checkpoint is for.
+    let ordered = problems.filter { !$0.hasPrefix("missing") } + problems.filter { $0.hasPrefix("missing") }
+    for p in ordered.prefix(shown) { lines.append("  \(p)") }
     if problems.count > shown { lines.append("  ... and \(problems.count - shown) more") }
     for u in unexpected.prefix(shown) { lines.append("  unexpected key \(u)") }
     if unexpected.count > shown { lines.append("  ... and \(unexpected.count - shown) more") }
