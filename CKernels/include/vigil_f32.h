@@ -35,6 +35,10 @@ typedef enum vgl_f32_op_kind {
   VGL_F32_MRCONV = 2,
   /// Global average pool: out (C,1,1) = mean over H x W of in (C,H,W). No weight.
   VGL_F32_GAP = 3,
+  /// Elementwise: out = act(in) [+ residual], same shape. No weight. The toolkit uses it to
+  /// split a conv's activation off (conv without act, then this op) when calibration must
+  /// observe pre-activation values.
+  VGL_F32_ACT = 4,
 } vgl_f32_op_kind;
 
 typedef enum vgl_act {

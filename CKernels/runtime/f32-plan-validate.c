@@ -31,6 +31,7 @@ static const char *op_kind_name(uint32_t kind) {
     case VGL_F32_CONV: return "conv";
     case VGL_F32_MRCONV: return "mrconv";
     case VGL_F32_GAP: return "gap";
+    case VGL_F32_ACT: return "act";
   }
   return "unknown";
 }
@@ -109,10 +110,11 @@ static vgl_status validate_op(const vgl_f32_plan *plan, uint32_t index, char *me
                               size_t capacity) {
   const vgl_f32_op *op = &plan->ops[index];
   const char *name = op_kind_name(op->kind);
-  if (op->kind != VGL_F32_CONV && op->kind != VGL_F32_MRCONV && op->kind != VGL_F32_GAP) {
+  if (op->kind != VGL_F32_CONV && op->kind != VGL_F32_MRCONV && op->kind != VGL_F32_GAP &&
+      op->kind != VGL_F32_ACT) {
     return fail(VGL_E_BAD_PLAN, message, capacity,
-                "op %" PRIu32 ": unknown kind %" PRIu32 " (conv = 1, mrconv = 2, gap = 3)", index,
-                op->kind);
+                "op %" PRIu32 ": unknown kind %" PRIu32 " (conv = 1, mrconv = 2, gap = 3, act = 4)",
+                index, op->kind);
   }
   if (op->activation != VGL_ACT_NONE && op->activation != VGL_ACT_GELU) {
     return fail(VGL_E_BAD_PLAN, message, capacity,
@@ -139,13 +141,14 @@ static vgl_status validate_op(const vgl_f32_plan *plan, uint32_t index, char *me
       status = validate_conv(index, op, in, out, message, capacity);
       break;
     case VGL_F32_MRCONV:
+    case VGL_F32_ACT:
       if (in->channels != out->channels || in->height != out->height ||
           in->width != out->width) {
         status = fail(VGL_E_BAD_PLAN, message, capacity,
-                      "op %" PRIu32 " (mrconv): output tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32
+                      "op %" PRIu32 " (%s): output tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32
                       "x%" PRIu32 " but must equal input tensor %" PRIu32 ", %" PRIu32 "x%" PRIu32
                       "x%" PRIu32,
-                      index, op->output, out->channels, out->height, out->width, op->input,
+                      index, name, op->output, out->channels, out->height, out->width, op->input,
                       in->channels, in->height, in->width);
       }
       break;
@@ -162,11 +165,12 @@ static vgl_status validate_op(const vgl_f32_plan *plan, uint32_t index, char *me
   }
   if (status != VGL_OK) return status;
 
-  if (op->kind != VGL_F32_GAP && (op->weight == NULL || op->bias == NULL)) {
+  const bool has_weight = op->kind != VGL_F32_GAP && op->kind != VGL_F32_ACT;
+  if (has_weight && (op->weight == NULL || op->bias == NULL)) {
     return fail(VGL_E_BAD_PLAN, message, capacity, "op %" PRIu32 " (%s): %s pointer is NULL",
                 index, name, op->weight == NULL ? "weight" : "bias");
   }
-  if (op->kind != VGL_F32_GAP) {
+  if (has_weight) {
     // The kernels index the weight array with size_t: its length must be addressable (this
     // only bites on 32-bit targets, where no such array can exist anyway).
     const uint64_t rows = out->channels;

@@ -54,6 +54,9 @@ static void run_op(const vgl_f32_op *op, const vgl_f32_tensor *tensors, float *s
       vgl_f32_gap__scalar(in->channels, (size_t)in->height * in->width, input, op->activation,
                           residual, output);
       break;
+    case VGL_F32_ACT:
+      vgl_f32_epilogue__scalar(tensor_floats(in), input, op->activation, residual, output);
+      break;
     default:
       VGL_DCHECK(!"op kind rejected by vgl_f32_plan_validate");
       break;

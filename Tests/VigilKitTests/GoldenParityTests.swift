@@ -136,6 +136,19 @@ enum Golden {
     #expect(Golden.relativeError(logits, reference) <= 1e-3)
   }
 
+  /// Splitting activations into their own ops (for calibration) changes no bit of the result.
+  @Test func splitActivationsAreBitIdentical() throws {
+    let golden = Self.cases.first { $0.name == "tiny-b" }!
+    let config = try NetworkConfig.load(path: Golden.path(golden.config))
+    let network = try Fp32Network(config: config,
+                                  weights: Checkpoint.load(path: Golden.path(golden.checkpoints[0].file)))
+    let (split, pre) = network.splittingActivations()
+    #expect(split.ops.count == network.ops.count + pre.count)
+    #expect(pre.count == network.ops.filter(\.gelu).count && !pre.isEmpty)
+    let input = try Golden.npy(golden.inputs[0].file)
+    #expect(try Fp32Engine(split).run(input) == Fp32Engine(network).run(input))
+  }
+
   /// A checkpoint for another network is refused with every mismatch named at once.
   @Test func mismatchedCheckpointListsEveryProblem() throws {
     let a = Self.cases.first { $0.name == "tiny-a" }!

@@ -47,6 +47,7 @@ public final class Fp32Engine {
       case .conv: c.kind = VGL_F32_CONV.rawValue
       case .mrconv: c.kind = VGL_F32_MRCONV.rawValue
       case .globalPool: c.kind = VGL_F32_GAP.rawValue
+      case .activation: c.kind = VGL_F32_ACT.rawValue
       }
       c.input = UInt32(op.input)
       c.output = UInt32(op.output)

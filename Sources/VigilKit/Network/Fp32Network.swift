@@ -14,7 +14,7 @@
 /// reference module's output (`stem`, `backbone.S.B`, `prediction`, `logits`) so tests can
 /// compare them with the reference's activations.
 public struct Fp32Network: Sendable {
-  public enum OpKind: Sendable, Equatable { case conv, mrconv, globalPool }
+  public enum OpKind: Sendable, Equatable { case conv, mrconv, globalPool, activation }
 
   public struct Shape: Sendable, Equatable {
     public var channels: Int, height: Int, width: Int
@@ -62,6 +62,31 @@ public struct Fp32Network: Sendable {
     self.inputTensor = 0
     self.outputTensor = builder.tensors.count - 1
     self.blockOutputs = builder.blockOutputs
+  }
+
+  /// The same network with every activation split off its op into a separate `.activation`
+  /// op, so that an observer sees pre-activation values (calibration). Returns the network
+  /// and, for each new op, the index of the op whose activation it carries. Results are
+  /// bit-identical to the fused network.
+  public func splittingActivations() -> (network: Fp32Network, preActivation: [Int: Int]) {
+    var copy = self
+    copy.ops = []
+    var pre: [Int: Int] = [:]
+    for op in ops {
+      guard op.gelu else { copy.ops.append(op); continue }
+      var first = op
+      first.gelu = false
+      first.residual = nil
+      first.output = copy.tensors.count
+      copy.tensors.append(tensors[op.output])
+      pre[copy.ops.count] = copy.ops.count + 1
+      copy.ops.append(first)
+      var act = Op(name: op.name + ".act", kind: .activation, input: first.output, output: op.output,
+                   residual: op.residual)
+      act.gelu = true
+      copy.ops.append(act)
+    }
+    return (copy, pre)
   }
 
   /// The number of weights and biases after folding.
