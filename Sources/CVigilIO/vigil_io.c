@@ -72,7 +72,7 @@ vgl_io_status vgl_io_read_file(const char *path, size_t max_bytes, uint8_t **buf
   FILE *file = fopen(path, "rb");
   if (file == NULL) {
     int e = errno;
-    return vgl_io_fail(VGL_IO_E_OPEN, msg, msg_cap, "cannot open '%s': %s", path,
+    return vgl_io_fail(VGL_IO_E_OPEN, msg, msg_cap, "%s",
                        errno_text(e, err, sizeof err));
   }
   // Read in growing chunks rather than trusting a size from stat: works for pipes and

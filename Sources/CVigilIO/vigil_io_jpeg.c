@@ -50,6 +50,24 @@ static void jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
 // Silences libjpeg's stderr output (trace messages and warnings).
 static void jpeg_output_message(j_common_ptr cinfo) { (void)cinfo; }
 
+// A progressive JPEG may declare any number of scans, each re-reading the whole coefficient
+// buffer: a small hostile file can keep the decoder busy for minutes. Real encoders write about
+// ten; libjpeg-turbo 2.1 sets no limit, so this progress hook does.
+#define VGL_IO_JPEG_MAX_SCANS 256
+
+static void jpeg_limit_scans(j_common_ptr cinfo) {
+  if (cinfo->is_decompressor) {
+    j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    if (d->input_scan_number > VGL_IO_JPEG_MAX_SCANS) {
+      jpeg_error_ctx *ctx = (jpeg_error_ctx *)cinfo->err;
+      vgl_io_fail(VGL_IO_E_CORRUPT, ctx->msg, ctx->cap,
+                  "JPEG: more than %d progressive scans; real encoders write about ten, so the "
+                  "file is corrupt or hostile", VGL_IO_JPEG_MAX_SCANS);
+      longjmp(ctx->jump, 1);
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Exif orientation
 
@@ -160,6 +178,7 @@ static inline uint8_t muldiv255(uint32_t a, uint32_t b) {
 typedef struct jpeg_job {
   struct jpeg_decompress_struct cinfo;
   jpeg_error_ctx err;
+  struct jpeg_progress_mgr progress;
   int created;
   uint8_t *pixels;  // RGB result
   uint8_t *row;     // one decoded scanline in the output color space
@@ -179,6 +198,8 @@ static vgl_io_status jpeg_run(jpeg_job *job, const uint8_t *data, size_t len, ch
   }
   jpeg_create_decompress(cinfo);
   job->created = 1;
+  job->progress.progress_monitor = jpeg_limit_scans;
+  cinfo->progress = &job->progress;
   jpeg_mem_src(cinfo, data, (unsigned long)len);
   jpeg_read_header(cinfo, TRUE);
 
