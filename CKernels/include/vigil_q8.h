@@ -1,0 +1,230 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// The int8 execution path: a flat list of ops over int8 tensors that live in ONE arena owned
+// by the caller. Its arithmetic is the int8 contract written out in docs/int8.md; the scalar
+// kernels under CKernels/kernels/qs8-*/ are that contract in code, and every faster kernel
+// must reproduce their outputs bit for bit.
+//
+// Layout: every activation tensor is HWC (batch 1): element (y, x, c) of a C x H x W tensor is
+// byte (y * W + x) * C + c. Unlike the fp32 path (NCHW), channels are innermost, so a 1x1
+// conv is a GEMM whose reduction (input channels) is contiguous, which is what the int8 dot
+// product instructions (vpdpbusd, sdot) consume, and a decoder's interleaved RGB is the stem's
+// input as is. docs/int8.md gives the full argument.
+//
+// Numbers: an int8 tensor holds codes q in [-128, 127] standing for real = scale * (q - zp)
+// (scale and zp per tensor, in vgl_q8_tensor). Weights are int8 in [-127, 127] per output
+// channel symmetric, biases int32 at scale s_in * s_w[c], accumulation in int32, and one
+// requantization rule (vgl_qs8_requant_params below) everywhere. No float is computed between
+// the stem and the head except inside that rule.
+//
+// The arena (byte offsets chosen offline by the toolkit's planner, all multiples of
+// VGL_Q8_ALIGNMENT; the arena pointer itself must be VGL_Q8_ALIGNMENT-aligned):
+//
+//   arena                                                                  arena_bytes
+//   |<-------------------------------- plan->arena_bytes ---------------------------->|
+//   +-------------------+---------+-----------------------+---------+------------------+
+//   | input (uint8 HWC) | pad     | tensor a | tensor b    | ...     | scratch          |
+//   +-------------------+---------+-----------------------+---------+------------------+
+//   ^tensors[input_tensor].offset  ^tensors[a].offset                ^scratch_offset
+//
+//   - the input region receives the caller's pixels (H x W x C uint8) before the first op;
+//   - tensors may share bytes when their lifetimes do not overlap (the planner's promise;
+//     the input region too, once the stem has read it); an op's output never overlaps its
+//     input or residual tensor (checked);
+//   - the scratch region (scratch_bytes, may be 0) overlaps no tensor (checked); kernels use
+//     it within one op only (today: the graph op's xj vector, `channels` bytes).
+//   Regions may come in any order; the drawing shows one.
+#ifndef VIGIL_Q8_H
+#define VIGIL_Q8_H
+
+#include "vigil.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Every tensor offset and the scratch offset are multiples of this (bytes), and so must be
+/// the arena pointer given to vgl_q8_run: one cache line, one AVX-512 register.
+#define VGL_Q8_ALIGNMENT 64u
+
+/// Marks "no tensor" (no residual; the HEAD op's output, which goes to the caller's logits).
+#define VGL_Q8_NO_TENSOR UINT32_MAX
+
+/// The largest residual rescale factor s_r / s_out accepted (see vgl_qs8_requant_params_init):
+/// it keeps the residual's rounded term below 2^20, which makes the rounding exact.
+#define VGL_QS8_MAX_RESIDUAL_SCALE 4096.0f
+
+// ---- the requantization rule ---------------------------------------------------------------
+
+/// The one requantization rule ("fp32" rule), for an int32 accumulator `acc` and the op's
+/// per-output-channel float `scale` (s_in * s_w[c] / s_out, computed offline):
+///
+///   out = clamp(rne((float)acc * scale) + zero_point, qmin, qmax)
+///
+/// (float)acc rounds to nearest even; the product is one IEEE float multiply (no FMA); rne
+/// rounds half to even. With a residual r (an int8 code of a tensor with zero point
+/// residual_zero_point) at the output's scale through residual_scale = s_r / s_out:
+///
+///   out = clamp(rne((float)acc * scale) + rne((float)(r - residual_zero_point) * residual_scale)
+///               + zero_point, qmin, qmax)
+///
+/// docs/int8.md shows how the kernels evaluate this exactly (clamp in float, then the
+/// 1.5 * 2^23 magic-number rounding). Fill with vgl_qs8_requant_params_init; kernels only
+/// read it. The two float fields are derived; validation checks that they match.
+typedef struct vgl_qs8_requant_params {
+  int32_t zero_point;          ///< added after rounding, in [-128, 127]
+  int32_t qmin, qmax;          ///< the clamp, -128 <= qmin <= qmax <= 127
+  float min_less_zero_point;   ///< (float)(qmin - zero_point)
+  float max_less_zero_point;   ///< (float)(qmax - zero_point)
+  int32_t residual_zero_point; ///< zero point of the residual tensor, [-128, 127] (0 if none)
+  float residual_scale;        ///< s_r / s_out in (0, VGL_QS8_MAX_RESIDUAL_SCALE] (1 if none)
+} vgl_qs8_requant_params;
+
+/// Fills *params_out for an op without residual. Returns VGL_E_INVALID_ARGUMENT (and leaves
+/// *params_out untouched) when zero_point is outside [-128, 127] or not -128 <= qmin <= qmax
+/// <= 127.
+vgl_status vgl_qs8_requant_params_init(int32_t zero_point, int32_t qmin, int32_t qmax,
+                                       vgl_qs8_requant_params *params_out);
+
+/// As vgl_qs8_requant_params_init, plus the residual's zero point and rescale factor
+/// (s_r / s_out rounded to float; it must be finite, > 0 and <= VGL_QS8_MAX_RESIDUAL_SCALE).
+vgl_status vgl_qs8_requant_params_init_residual(int32_t zero_point, int32_t qmin, int32_t qmax,
+                                                int32_t residual_zero_point,
+                                                float residual_scale,
+                                                vgl_qs8_requant_params *params_out);
+
+/// Builds the 256-entry GELU table of one op: entry i maps the pre-activation code q = i - 128
+/// (scale in_scale, zero point in_zero_point) to the output code
+///
+///   clamp(rne(gelu(in_scale * (q - in_zero_point)) / out_scale) + out_zero_point, -128, 127)
+///
+/// evaluated in double: x = (double)in_scale * (q - in_zero_point); g = 0.5 * x * (1 + erf(x /
+/// sqrt(2))); v = g / (double)out_scale; clamped to [-128 - out_zp, 127 - out_zp], rounded
+/// half to even (nearbyint). The toolkit builds tables offline with the same steps; the
+/// runtime only reads them. Returns VGL_E_INVALID_ARGUMENT for non-finite or non-positive
+/// scales, zero points outside [-128, 127] or a NULL table.
+vgl_status vgl_qs8_gelu_table_init(float in_scale, int32_t in_zero_point, float out_scale,
+                                   int32_t out_zero_point, int8_t table_out[256]);
+
+// ---- the plan ------------------------------------------------------------------------------
+
+typedef enum vgl_q8_op_kind {
+  /// The first conv, on the caller's uint8 pixels (the plan's input tensor, HWC): dense kxk,
+  /// stride 1 or 2, zero padding. Input channel c has the pixel zero point
+  /// input_zero_points[c] (round(255 * mean_c): 124, 116, 104 for ImageNet); the ImageNet
+  /// normalization is folded into the weights offline, the kernel accumulates
+  /// w * (p - input_zero_points[c]) and padded pixels count as p == input_zero_points[c].
+  /// weight [out_c][kernel][kernel][in_c].
+  VGL_Q8_STEM = 1,
+  /// Dense convolution (groups = 1), odd kernel 1..7, stride 1 or 2, pad < kernel, zero
+  /// padding (a padded position is the code zero_point, i.e. real 0). kernel 1 / stride 1 /
+  /// pad 0 runs as a GEMM. weight [out_c][kernel][kernel][in_c].
+  VGL_Q8_CONV = 2,
+  /// Depthwise convolution (in_c = out_c = C), odd kernel 1..7, stride 1 or 2, zero padding.
+  /// weight [kernel][kernel][C].
+  VGL_Q8_DWCONV = 3,
+  /// MobileViGv2's graph op fused with its 2C -> C 1x1 conv:
+  ///   xj  = max(0, max of the 4 cyclic neighbours' codes at hop distance `hop` - x's code)
+  ///   acc = bias + sum_c w[o][c] * (x_c - zp) + sum_c w[o][C + c] * xj_c
+  /// xj (0..255) is at x's scale with zero point 0 and is never requantized. Along an axis of
+  /// size n the roll is the identity when hop == 0 or hop >= n (the reference's roll by
+  /// slicing), else the neighbours are (i - hop) mod n and (i + hop) mod n.
+  /// Input and output C x H x W; weight [C][2C]; needs `C` bytes of plan scratch.
+  VGL_Q8_MRCONV = 4,
+  /// Global average pool, C x H x W -> C x 1 x 1: acc = sum over H*W of (q - zp), then the
+  /// rule with scale[0] = s_in / (H * W * s_out). No weight, bias, GELU or residual.
+  VGL_Q8_GAP = 5,
+  /// The classifier: a 1x1 conv from an E x 1 x 1 int8 tensor to `classes` float logits
+  /// written to the caller's logits_out: logit[o] = (float)acc * scale[o] with
+  /// acc = bias[o] + sum_c w[o][c] * (x_c - zp) and scale[o] = s_in * s_w[o] (no rounding
+  /// to int8). Must be the last op, and the only HEAD. weight [classes][E].
+  VGL_Q8_HEAD = 6,
+} vgl_q8_op_kind;
+
+/// One tensor of the plan: C x H x W, HWC bytes at `offset` in the arena.
+typedef struct vgl_q8_tensor {
+  uint32_t channels, height, width;
+  uint32_t reserved;   ///< 0
+  uint64_t offset;     ///< bytes from the arena start, a multiple of VGL_Q8_ALIGNMENT
+  float scale;         ///< real = scale * (q - zero_point); finite, > 0 (ignored for the input)
+  int32_t zero_point;  ///< [-128, 127] (ignored for the uint8 input tensor)
+} vgl_q8_tensor;
+
+typedef struct vgl_q8_op {
+  uint32_t kind;      ///< vgl_q8_op_kind
+  uint32_t input;     ///< tensor id (the plan's input tensor for STEM, and only for STEM)
+  uint32_t output;    ///< tensor id; VGL_Q8_NO_TENSOR for HEAD
+  uint32_t residual;  ///< tensor id shaped like the output, or VGL_Q8_NO_TENSOR (CONV, DWCONV,
+                      ///< MRCONV only; not together with a GELU table)
+  uint32_t kernel, stride, pad;  ///< STEM, CONV, DWCONV (0 otherwise)
+  uint32_t hop;       ///< MRCONV: graph hop distance K (any value; >= the map size rolls nothing)
+  uint32_t classes;   ///< HEAD: number of logits (0 otherwise)
+  uint32_t reserved;  ///< 0
+  const int8_t *weight;  ///< layout per kind, values in [-127, 127]; NULL for GAP
+  const int32_t *bias;   ///< [out_channels] at scale s_in * s_w[c]; NULL for GAP
+  /// Per output channel requantization scale s_in * s_w[c] / s_out (GELU ops: s_out is the
+  /// pre-activation's scale); HEAD: s_in * s_w[c]; GAP: one value. Finite, > 0.
+  const float *scale;
+  /// NULL, or the op's 256-entry GELU table (index q + 128 of the pre-activation code q, see
+  /// vgl_qs8_gelu_table_init). With a table, `requant` targets the pre-activation
+  /// (its zero point, qmin -128, qmax 127) and the table gives the output code.
+  const int8_t *gelu_table;
+  const uint8_t *input_zero_points;  ///< STEM: [in_channels] pixel zero points; NULL otherwise
+  vgl_qs8_requant_params requant;    ///< all kinds but HEAD; zero_point = the output tensor's
+                                     ///< unless there is a GELU table
+} vgl_q8_op;
+
+typedef struct vgl_q8_plan {
+  uint32_t tensor_count;
+  const vgl_q8_tensor *tensors;
+  uint32_t op_count;
+  const vgl_q8_op *ops;      ///< executed in order; the last is the HEAD
+  uint32_t input_tensor;     ///< the uint8 HWC pixel region; read by the STEM only
+  uint32_t reserved;         ///< 0
+  uint64_t scratch_offset;   ///< bytes, a multiple of VGL_Q8_ALIGNMENT
+  uint64_t scratch_bytes;    ///< >= the largest MRCONV's channels; may be 0 without MRCONV
+  uint64_t arena_bytes;      ///< bytes the arena must hold (every region ends at or below)
+} vgl_q8_plan;
+
+/// Checks every field of `plan` once, at the boundary: ids; shapes (each op's output shape
+/// follows from its input and parameters); every region inside arena_bytes and aligned;
+/// outputs disjoint from inputs and residuals, scratch disjoint from every tensor; tensor
+/// scales finite and > 0, zero points in [-128, 127]; weights in [-127, 127], scales finite and
+/// > 0, requant params as their init function makes them; and the int32 overflow bound of every
+/// reduction (docs/int8.md: reduction length * 255 * 127 + |bias| <= INT32_MAX). Reads the
+/// weight, bias and scale arrays (their lengths follow from the shapes). On failure writes a
+/// message with the numbers into `message` (capacity `message_capacity`, always NUL-terminated
+/// when non-zero) and returns VGL_E_BAD_PLAN (VGL_E_INVALID_ARGUMENT for NULL plan parts).
+vgl_status vgl_q8_plan_validate(const vgl_q8_plan *plan, char *message, size_t message_capacity);
+
+/// The arena bytes a validated plan needs (plan->arena_bytes), for callers that size arenas.
+uint64_t vgl_q8_plan_arena_bytes(const vgl_q8_plan *plan);
+
+/// VGL_OK when `arena_bytes` covers the plan, else VGL_E_ARENA_SMALL with a message such as
+/// "arena: requested 1843200 B, available 1835008 B, missing 8192 B".
+vgl_status vgl_q8_arena_check(const vgl_q8_plan *plan, uint64_t arena_bytes, char *message,
+                              size_t message_capacity);
+
+/// Called after each op with its output tensor (HWC int8 codes inside the arena, valid until
+/// the next op runs). For the HEAD, `tensor` and `data` are NULL: its output is logits_out.
+typedef void (*vgl_q8_observer)(void *context, uint32_t op_index, const vgl_q8_tensor *tensor,
+                                const int8_t *data);
+
+/// Runs a plan that passed vgl_q8_plan_validate.
+///   arena       arena_bytes bytes owned by the caller, VGL_Q8_ALIGNMENT-aligned
+///               (VGL_E_INVALID_ARGUMENT otherwise); contents on entry do not matter.
+///   pixels      H x W x C uint8 HWC (interleaved RGB for C = 3) of the input tensor's shape.
+///   logits_out  [ops[op_count - 1].classes] floats.
+///   observer    NULL or called after every op with `observer_context`.
+/// Returns VGL_E_ARENA_SMALL (see vgl_q8_arena_check for the numbers) when arena_bytes <
+/// plan->arena_bytes, touching nothing. Never allocates; keeps no state between calls.
+vgl_status vgl_q8_run(const vgl_q8_plan *plan, void *arena, uint64_t arena_bytes,
+                      const uint8_t *pixels, float *logits_out, vgl_q8_observer observer,
+                      void *observer_context);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  // VIGIL_Q8_H

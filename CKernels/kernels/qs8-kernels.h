@@ -1,0 +1,193 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Internal declarations of the int8 reference kernels (not a public header; the executor in
+// CKernels/runtime/ and the C tests include it), and the one requantization rule as inline
+// helpers that every kernel, scalar or SIMD, must agree with bit for bit. docs/int8.md is the
+// contract in prose.
+//
+// Every activation tensor is HWC (batch 1), contiguous: element (y, x, c) is at
+// (y * width + x) * channels + c. Each kernel computes one output element at a time (tile
+// 1x1: one output channel x one pixel) in this order:
+//
+//   acc  = sum over the reduction of w * (q - zp)   int32, exact (the bound is at each `+=`)
+//   acc += bias[out_channel]                        int32, exact
+//   out  = vgl_qs8_finish(acc, ...)                 requantize, zero point, clamp [, GELU table]
+//
+// Integer sums are exact, so the order of the terms is free: a SIMD kernel may sum in any
+// order and blocking and still match, as long as it applies the same finish.
+#ifndef VIGIL_QS8_KERNELS_H
+#define VIGIL_QS8_KERNELS_H
+
+#include <assert.h>
+#include <float.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "vigil_q8.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// The rule needs every float operation evaluated in float (no x87 extended precision) and
+// no contraction of the multiply into a fused multiply-add. The build passes
+// -ffp-contract=off; the pragma covers compilers that honour it instead, and each product is
+// a separate statement whose result passes through a clamp before anything is added to it.
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+#error "the int8 requantization rule needs FLT_EVAL_METHOD == 0 (SSE/NEON/VFP float math)"
+#endif
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+/// Debug-only check for arguments the executor guarantees (validated plans). Compiles out
+/// with NDEBUG.
+#ifndef VGL_DCHECK
+#define VGL_DCHECK(condition) assert(condition)
+#endif
+
+/// 1.5 * 2^23 and its IEEE bit pattern: for |y| <= 2^22, y + 1.5 * 2^23 lies in [2^23, 2^24],
+/// where floats are the integers, so the add rounds y half to even (the default rounding
+/// mode, which the runtime never changes) and the low bits of the sum are that integer.
+#define VGL_QS8_MAGIC_BIAS 12582912.0f
+#define VGL_QS8_MAGIC_BIAS_BITS INT32_C(0x4B400000)
+/// The clamp applied to each term of the residual rule before rounding (see below).
+#define VGL_QS8_RESIDUAL_TERM_LIMIT 2097152.0f  // 2^21
+
+/// rne(y): y rounded half to even to an integer.
+/// Input range: |y| <= 2^22 (checked); callers clamp first. Exact on that whole range.
+static inline int32_t vgl_qs8_round_half_even(float y) {
+  VGL_DCHECK(y >= -4194304.0f && y <= 4194304.0f);
+  const float biased = y + VGL_QS8_MAGIC_BIAS;
+  int32_t bits;
+  memcpy(&bits, &biased, sizeof bits);
+  return bits - VGL_QS8_MAGIC_BIAS_BITS;
+}
+
+/// clamp(rne((float)acc * scale) + zero_point, qmin, qmax).
+/// Input ranges: any int32 acc; scale finite and > 0; params from vgl_qs8_requant_params_init.
+/// Evaluated as rne(clamp(y, qmin - zp, qmax - zp)) + zp with y = (float)acc * scale: equal to
+/// the rule because rne is monotonic and fixes the integers qmin - zp and qmax - zp, and the
+/// clamped y (|y| <= 255; +-inf for a huge scale is clamped too) is in the exact range of
+/// vgl_qs8_round_half_even.
+static inline int32_t vgl_qs8_requantize(int32_t acc, float scale,
+                                         const vgl_qs8_requant_params *params) {
+  VGL_DCHECK(scale > 0.0f && scale <= FLT_MAX);
+  VGL_DCHECK(params->qmin >= -128 && params->qmin <= params->qmax && params->qmax <= 127);
+  // One int32 -> float conversion (round to nearest even), then one float multiply.
+  const float product = (float)acc * scale;
+  float clamped = product;
+  if (clamped < params->min_less_zero_point) clamped = params->min_less_zero_point;
+  if (clamped > params->max_less_zero_point) clamped = params->max_less_zero_point;
+  return vgl_qs8_round_half_even(clamped) + params->zero_point;
+}
+
+/// clamp(rne((float)acc * scale) + rne((float)(r - r_zp) * r_scale) + zero_point, qmin, qmax),
+/// the residual add fused into the conv that ends a branch (r_zp, r_scale in params).
+/// Input ranges: any int32 acc; r any int8; r_scale in (0, 4096], so the residual term's
+/// magnitude is at most 255 * 4096 < 2^20. Each term is clamped to +-2^21 before rounding:
+/// exact, because a conv term beyond 2^21 leaves the sum beyond 2^20 > 255 in the same
+/// direction with or without the clamp, so the output saturates the same way.
+static inline int32_t vgl_qs8_requantize_residual(int32_t acc, float scale, int8_t r,
+                                                  const vgl_qs8_requant_params *params) {
+  VGL_DCHECK(scale > 0.0f && scale <= FLT_MAX);
+  VGL_DCHECK(params->residual_scale > 0.0f &&
+             params->residual_scale <= VGL_QS8_MAX_RESIDUAL_SCALE);
+  const float conv_product = (float)acc * scale;
+  float conv_term = conv_product;
+  if (conv_term < -VGL_QS8_RESIDUAL_TERM_LIMIT) conv_term = -VGL_QS8_RESIDUAL_TERM_LIMIT;
+  if (conv_term > VGL_QS8_RESIDUAL_TERM_LIMIT) conv_term = VGL_QS8_RESIDUAL_TERM_LIMIT;
+  // |r - r_zp| <= 255: exact in float.
+  const float residual_product = (float)((int32_t)r - params->residual_zero_point) *
+                                 params->residual_scale;
+  const int32_t sum = vgl_qs8_round_half_even(conv_term) +
+                      vgl_qs8_round_half_even(residual_product) + params->zero_point;
+  if (sum < params->qmin) return params->qmin;
+  if (sum > params->qmax) return params->qmax;
+  return sum;
+}
+
+/// The tail of every int8-producing op after the bias: requantize (with the residual when
+/// `residual` is not NULL), add the zero point, clamp, and, when `gelu_table` is not NULL,
+/// look the pre-activation code q up as gelu_table[q + 128]. A table and a residual never
+/// come together (validation).
+static inline int8_t vgl_qs8_finish(int32_t acc, float scale,
+                                    const vgl_qs8_requant_params *params,
+                                    const int8_t *gelu_table, const int8_t *residual) {
+  VGL_DCHECK(gelu_table == NULL || residual == NULL);
+  if (residual != NULL) return (int8_t)vgl_qs8_requantize_residual(acc, scale, *residual, params);
+  const int32_t code = vgl_qs8_requantize(acc, scale, params);
+  if (gelu_table != NULL) return gelu_table[code + 128];
+  return (int8_t)code;
+}
+
+/// STEM: dense conv over uint8 HWC pixels [in_height][in_width][in_channels] with per-channel
+/// pixel zero points [in_channels]; weight [out_channels][kernel][kernel][in_channels].
+/// Output [out_height][out_width][out_channels] int8.
+void vgl_qs8_stem_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t in_width,
+                                  size_t out_channels, size_t out_height, size_t out_width,
+                                  size_t kernel, size_t stride, size_t pad,
+                                  const uint8_t *pixels, const uint8_t *pixel_zero_points,
+                                  const int8_t *weight, const int32_t *bias, const float *scale,
+                                  const vgl_qs8_requant_params *params,
+                                  const int8_t *gelu_table, int8_t *output);
+
+/// Dense conv (groups = 1), any odd kernel, stride and zero padding. Input HWC
+/// [in_height][in_width][in_channels] with zero point input_zero_point; weight
+/// [out_channels][kernel][kernel][in_channels]; residual NULL or shaped like the output.
+void vgl_qs8_conv_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t in_width,
+                                  size_t out_channels, size_t out_height, size_t out_width,
+                                  size_t kernel, size_t stride, size_t pad, const int8_t *input,
+                                  int32_t input_zero_point, const int8_t *weight,
+                                  const int32_t *bias, const float *scale,
+                                  const vgl_qs8_requant_params *params,
+                                  const int8_t *gelu_table, const int8_t *residual,
+                                  int8_t *output);
+
+/// Pointwise conv (1x1, stride 1, no padding): input [pixels][in_channels], weight
+/// [out_channels][in_channels], output and residual [pixels][out_channels].
+void vgl_qs8_conv_1x1_1x1__scalar(size_t in_channels, size_t out_channels, size_t pixels,
+                                  const int8_t *input, int32_t input_zero_point,
+                                  const int8_t *weight, const int32_t *bias, const float *scale,
+                                  const vgl_qs8_requant_params *params,
+                                  const int8_t *gelu_table, const int8_t *residual,
+                                  int8_t *output);
+
+/// Depthwise conv: input [in_height][in_width][channels], weight [kernel][kernel][channels],
+/// output and residual [out_height][out_width][channels].
+void vgl_qs8_dwconv_kxk_1x1__scalar(size_t channels, size_t in_height, size_t in_width,
+                                    size_t out_height, size_t out_width, size_t kernel,
+                                    size_t stride, size_t pad, const int8_t *input,
+                                    int32_t input_zero_point, const int8_t *weight,
+                                    const int32_t *bias, const float *scale,
+                                    const vgl_qs8_requant_params *params,
+                                    const int8_t *gelu_table, const int8_t *residual,
+                                    int8_t *output);
+
+/// The graph op fused with its 2C -> C 1x1 conv (VGL_Q8_MRCONV): input, output and residual
+/// [height][width][channels]; weight [channels][2 * channels]; xj_scratch [channels] bytes
+/// that overlap nothing else.
+void vgl_qs8_mrconv_1x1__scalar(size_t channels, size_t height, size_t width, size_t hop,
+                                const int8_t *input, int32_t input_zero_point,
+                                const int8_t *weight, const int32_t *bias, const float *scale,
+                                const vgl_qs8_requant_params *params, const int8_t *gelu_table,
+                                const int8_t *residual, uint8_t *xj_scratch, int8_t *output);
+
+/// Global average pool: input [pixels][channels] -> output [channels], one scale.
+void vgl_qs8_gap_1x1__scalar(size_t channels, size_t pixels, const int8_t *input,
+                             int32_t input_zero_point, float scale,
+                             const vgl_qs8_requant_params *params, int8_t *output);
+
+/// The classifier: input [in_channels] int8, weight [classes][in_channels], bias and scale
+/// [classes]; logits [classes] floats = (float)acc * scale[class].
+void vgl_qs8_head_1x1__scalar(size_t in_channels, size_t classes, const int8_t *input,
+                              int32_t input_zero_point, const int8_t *weight,
+                              const int32_t *bias, const float *scale, float *logits);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  // VIGIL_QS8_KERNELS_H

@@ -1,0 +1,133 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Shared pieces of the int8 kernel tests: seeded random codes, weights, biases and scales,
+// an output stage (requant params, optional GELU table or residual) built for both the kernel
+// and the reference, and an equality check that prints the first mismatch's coordinates and
+// accumulator.
+#ifndef VGL_Q8_TESTER_H
+#define VGL_Q8_TESTER_H
+
+#include "q8-reference.h"
+#include "qs8-kernels.h"
+#include "vgl-test.h"
+
+static inline int32_t q8t_int(int32_t lo, int32_t hi) {  // uniform in [lo, hi]
+  return lo + (int32_t)(vgl_test_next() % (uint64_t)(hi - lo + 1));
+}
+
+static inline int8_t *q8t_codes(size_t n) {
+  int8_t *codes = malloc(n == 0 ? 1 : n);
+  if (codes == NULL) abort();
+  for (size_t i = 0; i < n; i++) codes[i] = (int8_t)q8t_int(-128, 127);
+  return codes;
+}
+
+/// Weights in [-127, 127], about one in eight at an extreme (+-127).
+static inline int8_t *q8t_weights(size_t n) {
+  int8_t *w = malloc(n == 0 ? 1 : n);
+  if (w == NULL) abort();
+  for (size_t i = 0; i < n; i++) {
+    const int32_t pick = q8t_int(0, 15);
+    w[i] = (int8_t)(pick == 0 ? 127 : pick == 1 ? -127 : q8t_int(-127, 127));
+  }
+  return w;
+}
+
+static inline int32_t *q8t_biases(size_t n, int32_t magnitude) {
+  int32_t *b = malloc((n == 0 ? 1 : n) * sizeof(int32_t));
+  if (b == NULL) abort();
+  for (size_t i = 0; i < n; i++) b[i] = q8t_int(-magnitude, magnitude);
+  return b;
+}
+
+/// Per-channel scales giving outputs of a few dozen codes for `terms`-long reductions; with
+/// `ties`, powers of two (0.5, 0.25, ...) so that x.5 products are common.
+static inline float *q8t_scales(size_t n, size_t terms, bool ties) {
+  float *s = malloc((n == 0 ? 1 : n) * sizeof(float));
+  if (s == NULL) abort();
+  const float base = 40.0f / (5400.0f * sqrtf((float)terms));
+  for (size_t i = 0; i < n; i++) {
+    s[i] = ties ? ldexpf(1.0f, (int)floorf(log2f(base)) - (int)q8t_int(0, 1))
+                : base * vgl_test_uniform(0.5f, 2.0f);
+  }
+  return s;
+}
+
+typedef enum q8t_tail { Q8T_PLAIN, Q8T_GELU, Q8T_RESIDUAL } q8t_tail;
+
+/// Everything after the accumulator, for the kernel (params, table, residual) and the
+/// reference (ref_q8_stage), over `n` outputs with `channels` scales.
+typedef struct q8t_stage {
+  vgl_qs8_requant_params params;
+  int8_t gelu_table[256];
+  int8_t *residual;
+  float *scale;
+  ref_q8_stage ref;
+} q8t_stage;
+
+static inline void q8t_stage_init(q8t_stage *s, q8t_tail tail, size_t channels, size_t n,
+                                  size_t terms, bool ties) {
+  memset(s, 0, sizeof *s);
+  s->scale = q8t_scales(channels, terms, ties);
+  const int32_t zp = q8t_int(-128, 127);
+  int32_t qmin = -128, qmax = 127;
+  if (tail == Q8T_PLAIN && q8t_int(0, 3) == 0) {  // sometimes a narrower clamp
+    qmin = q8t_int(-128, 0);
+    qmax = q8t_int(1, 127);
+  }
+  s->ref = (ref_q8_stage){.scale = s->scale, .zero_point = zp, .qmin = qmin, .qmax = qmax};
+  if (tail == Q8T_RESIDUAL) {
+    s->residual = q8t_codes(n);
+    const int32_t r_zp = q8t_int(-128, 127);
+    const float r_scale = ties ? 0.5f : vgl_test_uniform(0.2f, 2.5f);
+    if (vgl_qs8_requant_params_init_residual(zp, qmin, qmax, r_zp, r_scale, &s->params) !=
+        VGL_OK) {
+      abort();
+    }
+    s->ref.residual = s->residual;
+    s->ref.residual_zero_point = r_zp;
+    s->ref.residual_scale = r_scale;
+  } else if (vgl_qs8_requant_params_init(zp, qmin, qmax, &s->params) != VGL_OK) {
+    abort();
+  }
+  if (tail == Q8T_GELU) {
+    if (vgl_qs8_gelu_table_init(vgl_test_uniform(0.01f, 0.1f), zp, vgl_test_uniform(0.01f, 0.1f),
+                                q8t_int(-128, -60), s->gelu_table) != VGL_OK) {
+      abort();
+    }
+    s->ref.gelu_table = s->gelu_table;
+  }
+}
+
+static inline const int8_t *q8t_table(const q8t_stage *s) {
+  return s->ref.gelu_table;
+}
+
+static inline void q8t_stage_free(q8t_stage *s) {
+  free(s->residual);
+  free(s->scale);
+}
+
+/// Equality of two HWC int8 tensors; on the first mismatch prints (y, x, c), both codes, the
+/// reference accumulator (when accs is not NULL) and `context`. Returns whether all matched.
+static inline bool q8t_expect_equal(const char *file, int line, const char *context,
+                                    const int8_t *got, const int8_t *want, const int64_t *accs,
+                                    size_t channels, size_t height, size_t width) {
+  for (size_t i = 0; i < channels * height * width; i++) {
+    if (got[i] != want[i]) {
+      char what[512];
+      snprintf(what, sizeof what, "%s: at y=%zu x=%zu c=%zu got %d want %d (acc %" PRId64 ")",
+               context, i / channels / width, i / channels % width, i % channels, got[i],
+               want[i], accs != NULL ? accs[i] : INT64_C(0));
+      vgl_test_fail(file, line, what);
+      return false;
+    }
+  }
+  return true;
+}
+
+#define EXPECT_CODES_EQUAL(context, got, want, accs, c, h, w) \
+  q8t_expect_equal(__FILE__, __LINE__, (context), (got), (want), (accs), (c), (h), (w))
+
+#endif  // VGL_Q8_TESTER_H
