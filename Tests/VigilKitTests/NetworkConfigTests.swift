@@ -102,7 +102,8 @@ import Testing
       }
     }
     #expect(plan.size >= plan.lowerBound)
-    // First fit on a chain stays within a third of the largest live set.
-    #expect(Double(plan.size) <= 1.34 * Double(plan.lowerBound), "\(plan.size) vs \(plan.lowerBound)")
+    // On MobileViGv2 the plan stays within 12 % of the largest live set (measured: 11.1 % for
+    // ti and b; the gap is stage 0's residual stream, which may not alias a block's output).
+    #expect(Double(plan.size) <= 1.12 * Double(plan.lowerBound), "\(plan.size) vs \(plan.lowerBound)")
   }
 }
