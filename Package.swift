@@ -25,12 +25,12 @@ let package = Package(
       // the pixel loops scalar below -O2 (1x1 conv: 3.3 vs 13 GMAC/s).
       cSettings: [.unsafeFlags(["-std=c11", "-ffp-contract=off", "-O3"])]
     ),
-    // C shims for the host and board I/O: libjpeg (with setjmp), libpng, PPM/PGM.
+    // C shims for the host and board I/O: libjpeg (with setjmp), libpng, PPM/PGM, gzip.
     .target(
       name: "CVigilIO",
       path: "Sources/CVigilIO",
       cSettings: [.unsafeFlags(["-std=c11"])],
-      linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
+      linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png"), .linkedLibrary("z")]
     ),
     // Embedded-Swift-compatible core: no Foundation, no existentials, typed throws only.
     .target(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Vigil test on this machine: installs what is missing, then the C runtime tests
-# (native, and cross-built under qemu for aarch64 and armv7), the Embedded-Swift check of the
-# core, and the Swift test suite (which runs the built CLI too).
+# (native, and cross-built under qemu for aarch64 and armv7), a short fuzz run of the model
+# loader, the Embedded-Swift check of the core, and the Swift test suite (which runs the built
+# CLI too).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -12,6 +13,8 @@ echo "== C runtime tests (aarch64, qemu)"
 bash Tools/cross-test.sh aarch64
 echo "== C runtime tests (armv7, qemu)"
 bash Tools/cross-test.sh armv7
+echo "== Model loader fuzz smoke (libFuzzer, 20 s)"
+bash Tools/fuzz.sh 20
 echo "== VigilCore in Embedded Swift"
 bash Tools/embedded-check.sh
 echo "== Swift tests"

@@ -208,6 +208,10 @@ def main():
                 print(f"  epoch {epoch + 1} step {b}/{steps_per_epoch} loss {loss_sum / seen:.4f}",
                       end="\r", flush=True)
         acc = evaluate(model, te_u8, te_y)
+        # Resumable progress: the latest state after every epoch.
+        torch.save({"state_dict": model.state_dict(), "state_dict_ema": ema, "epoch": epoch + 1,
+                    "optimizer": opt.state_dict(), "lr_scheduler": sched.state_dict()},
+                   os.path.join(args.out, CONFIG["name"] + ".last.pth"))
         say(f"epoch {epoch + 1}/{args.epochs}: train loss {loss_sum / seen:.4f} "
             f"train acc {correct / seen:.4f} test acc {acc:.4f} lr {sched.get_last_lr()[0]:.2e} "
             f"({time.time() - t0:.0f}s)")

@@ -20,15 +20,19 @@ public enum FileIO {
   ///     without being read whole.
   /// - Returns: the file's bytes (empty for an empty file).
   ///
-  /// The corresponding C function is `vgl_io_read_file`.
-  public static func readAll(path: String, maxBytes: Int = defaultMaxBytes) throws(ImageError)
-    -> [UInt8]
+  /// With `gunzip`, gzip data is decompressed (other files read as they are) and `maxBytes`
+  /// caps the decompressed size.
+  ///
+  /// The corresponding C functions are `vgl_io_read_file` and `vgl_io_read_file_gunzip`.
+  public static func readAll(path: String, maxBytes: Int = defaultMaxBytes,
+                             gunzip: Bool = false) throws(ImageError) -> [UInt8]
   {
     guard maxBytes >= 0 else { throw .invalidArgument("maxBytes must be >= 0, got \(maxBytes)") }
     var buffer: UnsafeMutablePointer<UInt8>? = nil
     var length = 0
     let (status, message) = withMessageBuffer { msg, cap in
-      vgl_io_read_file(path, maxBytes, &buffer, &length, msg, cap)
+      gunzip ? vgl_io_read_file_gunzip(path, maxBytes, &buffer, &length, msg, cap)
+        : vgl_io_read_file(path, maxBytes, &buffer, &length, msg, cap)
     }
     defer { vgl_io_free(buffer) }
     switch status {

@@ -18,6 +18,25 @@ public enum VigilError: Error, Equatable {
   /// This build does not implement an op or parameter. The corresponding C status is
   /// `VGL_E_UNSUPPORTED`.
   case unsupported(String)
+  /// The bytes are not a `.vigil` model file. The corresponding C status is `VGL_E_BAD_MAGIC`.
+  case badMagic(String)
+  /// A `.vigil` format version this runtime does not read. The corresponding C status is
+  /// `VGL_E_VERSION`.
+  case version(String)
+  /// A model file shorter than its header says. The corresponding C status is
+  /// `VGL_E_TRUNCATED`.
+  case truncated(String)
+  /// A model file whose checksum does not match its bytes. The corresponding C status is
+  /// `VGL_E_CHECKSUM`.
+  case checksum(String)
+  /// A model file with inconsistent structure (sizes, offsets, counts, strings, config). The
+  /// corresponding C status is `VGL_E_BAD_MODEL`.
+  case badModel(String)
+  /// A file could not be opened, read or mapped. The corresponding C status is `VGL_E_IO`.
+  case io(String)
+  /// An allocation before running failed. The corresponding C status is
+  /// `VGL_E_OUT_OF_MEMORY`.
+  case outOfMemory(String)
   /// A status this Swift code does not know (a newer C runtime).
   case unknown(code: Int32, message: String)
 
@@ -29,6 +48,13 @@ public enum VigilError: Error, Equatable {
     case VGL_E_BAD_PLAN: self = .badPlan(message)
     case VGL_E_ARENA_SMALL: self = .arenaTooSmall(message)
     case VGL_E_UNSUPPORTED: self = .unsupported(message)
+    case VGL_E_BAD_MAGIC: self = .badMagic(message)
+    case VGL_E_VERSION: self = .version(message)
+    case VGL_E_TRUNCATED: self = .truncated(message)
+    case VGL_E_CHECKSUM: self = .checksum(message)
+    case VGL_E_BAD_MODEL: self = .badModel(message)
+    case VGL_E_IO: self = .io(message)
+    case VGL_E_OUT_OF_MEMORY: self = .outOfMemory(message)
     default: self = .unknown(code: Int32(bitPattern: status.rawValue), message: message)
     }
   }
@@ -40,6 +66,13 @@ public enum VigilError: Error, Equatable {
     case .badPlan: return VGL_E_BAD_PLAN
     case .arenaTooSmall: return VGL_E_ARENA_SMALL
     case .unsupported: return VGL_E_UNSUPPORTED
+    case .badMagic: return VGL_E_BAD_MAGIC
+    case .version: return VGL_E_VERSION
+    case .truncated: return VGL_E_TRUNCATED
+    case .checksum: return VGL_E_CHECKSUM
+    case .badModel: return VGL_E_BAD_MODEL
+    case .io: return VGL_E_IO
+    case .outOfMemory: return VGL_E_OUT_OF_MEMORY
     case .unknown(let code, _): return vgl_status(rawValue: UInt32(bitPattern: code))
     }
   }
@@ -51,6 +84,13 @@ public enum VigilError: Error, Equatable {
     case .badPlan(let m): return "inconsistent execution plan: \(m)"
     case .arenaTooSmall(let m): return "arena too small: \(m)"
     case .unsupported(let m): return "unsupported: \(m)"
+    case .badMagic(let m): return "not a .vigil model file: \(m)"
+    case .version(let m): return "unsupported model format version: \(m)"
+    case .truncated(let m): return "model file truncated: \(m)"
+    case .checksum(let m): return "model file checksum mismatch: \(m)"
+    case .badModel(let m): return "malformed model file: \(m)"
+    case .io(let m): return "input/output error: \(m)"
+    case .outOfMemory(let m): return "out of memory: \(m)"
     case .unknown(let code, let m): return "runtime status \(code): \(m)"
     }
   }

@@ -11,19 +11,27 @@ struct Classify: ParsableCommand {
     discussion: """
       Inputs are JPEG, PNG or binary PPM/PGM images, preprocessed like the reference \
       evaluation (shorter side to size/0.9 bicubic, centre crop, ImageNet normalization), or \
-      .npy float32 tensors of shape (1,3,S,S) or (3,S,S) that are already preprocessed. A bad \
-      input is reported and the others still run; the exit status is then 1.
+      (fp32 checkpoints only) .npy float32 tensors of shape (1,3,S,S) or (3,S,S) that are \
+      already preprocessed. The model is an int8 .vigil file (first argument) or a checkpoint \
+      (--checkpoint with --variant or --config). A bad input is reported and the others still \
+      run; the exit status is then 1.
       """)
 
-  @Option(help: ArgumentHelp("PyTorch (.pth) or .safetensors checkpoint.", valueName: "file"))
-  var checkpoint: String
+  @Option(help: ArgumentHelp("PyTorch (.pth) or .safetensors checkpoint (fp32); without it the "
+    + "first argument is an int8 .vigil model.", valueName: "file"))
+  var checkpoint: String?
 
-  @OptionGroup var network: NetworkOptions
+  @Option(help: "Published network variant of the checkpoint: ti, s, m or b.")
+  var variant: String?
+
+  @Option(help: ArgumentHelp("Custom network configuration of the checkpoint (JSON).", valueName: "file"))
+  var config: String?
 
   @Flag(help: "Use the EMA weights (state_dict_ema) of a training checkpoint.")
   var ema = false
 
-  @Option(help: ArgumentHelp("Class labels, one per line in class order.", valueName: "file"))
+  @Option(help: ArgumentHelp("Class labels, one per line in class order (a .vigil model "
+    + "carries its own).", valueName: "file"))
   var labels: String?
 
   @Option(help: "How many classes to report per input.")
@@ -35,23 +43,53 @@ struct Classify: ParsableCommand {
   @Flag(help: "Include all logits (with --json), or print them (without).")
   var logits = false
 
-  @Argument(help: ArgumentHelp("Images or .npy tensors.", valueName: "input"))
+  @Argument(help: ArgumentHelp("[MODEL.vigil] then images or .npy tensors.", valueName: "input"))
   var inputs: [String]
 
   func validate() throws {
     if top < 1 { throw ValidationError("--top must be at least 1.") }
-    if inputs.isEmpty { throw ValidationError("Give at least one input file.") }
+    if checkpoint != nil {
+      try NetworkOptions(variant: variant, config: config).validate()
+      if inputs.isEmpty { throw ValidationError("Give at least one input file.") }
+    } else {
+      if variant != nil || config != nil || ema {
+        throw ValidationError("--variant, --config and --ema go with --checkpoint; a .vigil model carries its network.")
+      }
+      if inputs.count < 2 {
+        throw ValidationError("Give a model (MODEL.vigil, or --checkpoint FILE with --variant or --config) and at least one input file.")
+      }
+    }
   }
 
   func run() throws {
-    let config = try network.resolve()
-    let classifier = try Fp32Classifier(checkpoint: checkpoint, config: config, ema: ema)
-    let labelList = try labels.map { try loadLabels(path: $0, classes: config.classes) }
+    let classify: (String) throws -> [Float]
+    let classes: Int
+    var labelList: [String]?
+    var files = inputs
+    if let checkpoint {
+      let network = try NetworkOptions(variant: variant, config: config).resolve()
+      let classifier = try Fp32Classifier(checkpoint: checkpoint, config: network, ema: ema)
+      classify = classifier.logits(path:)
+      classes = network.classes
+    } else {
+      let classifier = try Int8Classifier(path: files.removeFirst())
+      classify = { path in
+        if path.lowercased().hasSuffix(".npy") {
+          throw InputError.badTensor(path: path, reason: "an int8 model takes images (its stem "
+            + "reads uint8 pixels), not preprocessed float tensors; classify .npy inputs with "
+            + "--checkpoint")
+        }
+        return try classifier.logits(path: path)
+      }
+      classes = classifier.classes
+      labelList = classifier.labels.isEmpty ? nil : classifier.labels
+    }
+    if let labels { labelList = try loadLabels(path: labels, classes: classes) }
     var failures = 0
-    for input in inputs {
+    for input in files {
       do {
-        let l = try classifier.logits(path: input)
-        let ranked = topK(l, k: min(top, config.classes), labels: labelList)
+        let l = try classify(input)
+        let ranked = topK(l, k: min(top, classes), labels: labelList)
         print(json ? jsonLine(input, ranked, l) : textLine(input, ranked, l))
       } catch {
         failures += 1
@@ -63,7 +101,7 @@ struct Classify: ParsableCommand {
       }
     }
     if failures > 0 {
-      printError("\(failures) of \(inputs.count) input(s) failed")
+      printError("\(failures) of \(files.count) input(s) failed")
       throw ExitCode(1)
     }
   }

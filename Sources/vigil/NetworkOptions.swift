@@ -12,6 +12,13 @@ struct NetworkOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Custom network configuration (JSON).", valueName: "file"))
   var config: String?
 
+  init() {}
+
+  init(variant: String?, config: String?) {
+    self.variant = variant
+    self.config = config
+  }
+
   func validate() throws {
     if variant != nil && config != nil {
       throw ValidationError("Give either --variant or --config, not both.")

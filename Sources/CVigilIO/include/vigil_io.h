@@ -63,6 +63,11 @@ void vgl_io_free(void *ptr);
 vgl_io_status vgl_io_read_file(const char *path, size_t max_bytes, uint8_t **buf_out,
                                size_t *len_out, char *msg, size_t msg_cap);
 
+/// As vgl_io_read_file, but gzip data is decompressed (any other file is read as it is);
+/// `max_bytes` caps the decompressed size. Exists because Swift has no zlib binding on Linux.
+vgl_io_status vgl_io_read_file_gunzip(const char *path, size_t max_bytes, uint8_t **buf_out,
+                                      size_t *len_out, char *msg, size_t msg_cap);
+
 /// Writes `len` bytes to `path` (created or truncated).
 /// Exists for the same reason as vgl_io_read_file (used by the .npy writer).
 vgl_io_status vgl_io_write_file(const char *path, const uint8_t *data, size_t len, char *msg,

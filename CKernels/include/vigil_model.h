@@ -1,0 +1,170 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// The `.vigil` model file (docs/model-format.md): open validates, arena_size reports,
+// instance_init binds, run computes.
+//
+//   vgl_model *model;
+//   char message[256];
+//   if (vgl_model_open_file("ti.vigil", &model, message, sizeof message) != VGL_OK) { ... }
+//   void *arena;                                    // or any 64-aligned memory of your own
+//   vgl_arena_alloc(vgl_model_arena_size(model), &arena, message, sizeof message);
+//   vgl_instance instance;
+//   vgl_instance_init(model, arena, vgl_model_arena_size(model), &instance, message,
+//                     sizeof message);
+//   vgl_instance_run(&instance, pixels, logits);    // any number of times, allocation-free
+//   vgl_arena_free(arena);
+//   vgl_model_close(model);                         // after every instance is done
+//
+// The file's bytes are the model: its weights, biases, scales and GELU tables are used in
+// place (never copied or repacked), so the bytes must stay alive, unchanged and mapped until
+// vgl_model_close. The loader mallocs its small tensor and op tables once, at open, and
+// nothing else anywhere.
+//
+// Memory of one instance (the caller's arena, VGL_Q8_ALIGNMENT-aligned; vigil_q8.h draws the
+// regions the plan places in it):
+//
+//   file (mmap or const array, 64-aligned)        arena (caller, 64-aligned, arena_size B)
+//   +--------+---------+-----+---------------+    +-------+----------+-----+---------+
+//   | header | section | ... | weights blob  |    | input | tensor a | ... | scratch |
+//   |        | table   |     | (read in place)|   +-------+----------+-----+---------+
+//   +--------+---------+-----+---------------+    written by every run; the model only reads
+#ifndef VIGIL_MODEL_H
+#define VIGIL_MODEL_H
+
+#include "vigil.h"
+#include "vigil_q8.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The format version this build reads and writes (header bytes 8..11).
+#define VGL_MODEL_FORMAT_VERSION 1u
+/// Weight layout ids (header bytes 28..31). 1 is the portable layout of vigil_q8.h, which every
+/// build loads; a future ISA-packed layout gets a new id, and a build that cannot run it
+/// refuses the file with VGL_E_UNSUPPORTED naming both ids.
+#define VGL_MODEL_LAYOUT_REFERENCE 1u
+/// File offsets of every section and weight array, and the address of the file's bytes, are
+/// multiples of this.
+#define VGL_MODEL_ALIGNMENT 64u
+/// Most stages a network config may have.
+#define VGL_MODEL_MAX_STAGES 8u
+
+/// A validated model: the file's bytes plus the int8 plan whose arrays point into them.
+typedef struct vgl_model vgl_model;
+
+/// One binding of a model to an arena. The caller owns it (a plain struct, no allocation);
+/// vgl_instance_init fills it. Its fields are read-only to the caller.
+typedef struct vgl_instance {
+  const vgl_model *model;  ///< must outlive the instance
+  void *arena;             ///< the caller's arena, VGL_Q8_ALIGNMENT-aligned
+  uint64_t arena_bytes;    ///< its size, >= vgl_model_arena_size(model)
+} vgl_instance;
+
+/// The network section, decoded (see NetworkConfig in the toolkit). Entries at index
+/// stage_count and beyond are 0.
+typedef struct vgl_model_network {
+  const char *name;  ///< e.g. "ti" or "custom"; NUL-terminated UTF-8 inside the file
+  uint32_t stage_count;  ///< 1..8
+  uint32_t channels[VGL_MODEL_MAX_STAGES];
+  uint32_t local_blocks[VGL_MODEL_MAX_STAGES];   ///< InvertedResidual blocks per stage
+  uint32_t global_blocks[VGL_MODEL_MAX_STAGES];  ///< MGC blocks per stage
+  uint32_t k[VGL_MODEL_MAX_STAGES];              ///< graph hop distance per stage
+  uint32_t embedding;
+  uint32_t classes;
+  uint32_t input_size;    ///< square input side, pixels
+  uint32_t distillation;  ///< 0 or 1: whether the checkpoint had a distillation head
+} vgl_model_network;
+
+/// The preprocessing section: how images become the network's uint8 input.
+typedef struct vgl_model_preprocessing {
+  uint32_t input_size;  ///< equals the network's
+  float crop_pct;       ///< (0, 1]: resize the short side to input_size / crop_pct, centre crop
+  float mean[3];        ///< per RGB channel, in [0, 1]
+  float std[3];         ///< per RGB channel, > 0
+} vgl_model_preprocessing;
+
+/// Validates `size` bytes at `data` as a .vigil file and builds its plan (see the header
+/// comment for the lifetime of `data`).
+///   data     the whole file, VGL_MODEL_ALIGNMENT-aligned (mmap memory is); misaligned
+///            data is refused with VGL_E_INVALID_ARGUMENT.
+///   message  receives a message with the numbers on failure (capacity message_capacity,
+///            always NUL-terminated when the capacity is non-zero); may be NULL.
+/// Returns VGL_OK and *model_out, or (and *model_out = NULL): VGL_E_BAD_MAGIC,
+/// VGL_E_VERSION, VGL_E_TRUNCATED (shorter than its header says), VGL_E_CHECKSUM,
+/// VGL_E_UNSUPPORTED (unknown weight layout, big-endian host), VGL_E_BAD_MODEL (any
+/// structural field), VGL_E_BAD_PLAN (the plan's numbers, from vgl_q8_plan_validate),
+/// VGL_E_OUT_OF_MEMORY, VGL_E_INVALID_ARGUMENT.
+vgl_status vgl_model_open(const void *data, size_t size, vgl_model **model_out, char *message,
+                          size_t message_capacity);
+
+/// vgl_model_open on a read-only private mmap of the file at `path` (POSIX). The mapping is
+/// released by vgl_model_close (or at once on failure). VGL_E_IO when the file cannot be
+/// opened, stat'ed or mapped (the message carries strerror and the path).
+vgl_status vgl_model_open_file(const char *path, vgl_model **model_out, char *message,
+                               size_t message_capacity);
+
+/// Frees the tables and unmaps a file opened by vgl_model_open_file. NULL is a no-op.
+void vgl_model_close(vgl_model *model);
+
+/// Bytes an instance's arena must hold (the plan's arena_bytes).
+uint64_t vgl_model_arena_size(const vgl_model *model);
+
+/// The plan, with arrays pointing into the file; valid until vgl_model_close.
+const vgl_q8_plan *vgl_model_plan(const vgl_model *model);
+
+const vgl_model_network *vgl_model_network_config(const vgl_model *model);
+const vgl_model_preprocessing *vgl_model_preprocess(const vgl_model *model);
+
+/// Number of labels: 0 when the file has none, else the network's class count.
+uint32_t vgl_model_label_count(const vgl_model *model);
+/// Label `index` (NUL-terminated UTF-8 inside the file), or NULL when index >= label count.
+const char *vgl_model_label(const vgl_model *model, uint32_t index);
+
+/// Number of metadata pairs (sorted by key, keys unique).
+uint32_t vgl_model_metadata_count(const vgl_model *model);
+/// Pair `index` (keys ascending bytewise); VGL_E_INVALID_ARGUMENT when index is out of range.
+vgl_status vgl_model_metadata_at(const vgl_model *model, uint32_t index, const char **key_out,
+                                 const char **value_out);
+/// The value stored under `key`, or NULL when there is none.
+const char *vgl_model_metadata(const vgl_model *model, const char *key);
+
+/// The name of op `op_index` (e.g. "backbone.1.3.ffn.0"), or NULL when out of range.
+const char *vgl_model_op_name(const vgl_model *model, uint32_t op_index);
+
+/// The file's weight layout id (VGL_MODEL_LAYOUT_REFERENCE today).
+uint32_t vgl_model_weight_layout(const vgl_model *model);
+
+/// CRC-32C (Castagnoli, reflected, init and final xor 0xFFFFFFFF) of `size` bytes of a file,
+/// counting header bytes 24..27 (the stored checksum) as zero: the value a writer stores
+/// there. Needs size >= 28 (VGL_E_INVALID_ARGUMENT otherwise).
+vgl_status vgl_model_checksum(const void *data, size_t size, uint32_t *checksum_out);
+
+/// A convenience for callers without an aligned allocator of their own (the Swift core): a
+/// VGL_Q8_ALIGNMENT-aligned heap block of at least `bytes` bytes (rounded up to a multiple of
+/// 64; at least 64), or VGL_E_OUT_OF_MEMORY with a message (never aborts, whatever a file
+/// asked for). Free it with vgl_arena_free. Call it before running, never from a run.
+vgl_status vgl_arena_alloc(uint64_t bytes, void **arena_out, char *message,
+                           size_t message_capacity);
+/// Frees a block of vgl_arena_alloc. NULL is a no-op.
+void vgl_arena_free(void *arena);
+
+/// Binds `model` to the caller's arena (VGL_Q8_ALIGNMENT-aligned, arena_bytes long); fills
+/// *instance_out. VGL_E_ARENA_SMALL ("arena: requested ... B, available ... B, missing ...
+/// B") when arena_bytes < vgl_model_arena_size(model); VGL_E_INVALID_ARGUMENT for NULL or
+/// misaligned pointers. Allocates nothing.
+vgl_status vgl_instance_init(const vgl_model *model, void *arena, uint64_t arena_bytes,
+                             vgl_instance *instance_out, char *message, size_t message_capacity);
+
+/// One inference: pixels (input_size x input_size x 3 uint8, interleaved RGB, preprocessed
+/// per vgl_model_preprocess) to logits_out[network classes]. Allocates nothing; instances
+/// of one model may run concurrently on different arenas.
+vgl_status vgl_instance_run(const vgl_instance *instance, const uint8_t *pixels,
+                            float *logits_out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  // VIGIL_MODEL_H

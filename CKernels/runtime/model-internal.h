@@ -1,0 +1,70 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// What the loader's files share: the vgl_model struct and the numbers of the format
+// (docs/model-format.md is the specification; keep the two in step).
+#ifndef VIGIL_MODEL_INTERNAL_H
+#define VIGIL_MODEL_INTERNAL_H
+
+#include "vigil_model.h"
+
+// ---- the format ----------------------------------------------------------------------------
+
+#define VGL_MODEL_HEADER_BYTES 64u
+#define VGL_MODEL_SECTION_ENTRY_BYTES 32u
+#define VGL_MODEL_MAX_SECTIONS 16u
+#define VGL_MODEL_CHECKSUM_OFFSET 24u
+
+// Section kinds (section table entry bytes 0..3).
+enum {
+  VGL_SECTION_NETWORK = 1,
+  VGL_SECTION_PREPROCESSING = 2,
+  VGL_SECTION_LABELS = 3,
+  VGL_SECTION_METADATA = 4,
+  VGL_SECTION_STRINGS = 5,
+  VGL_SECTION_TENSORS = 6,
+  VGL_SECTION_OPS = 7,
+  VGL_SECTION_ARENA = 8,
+  VGL_SECTION_WEIGHTS = 9,
+  VGL_SECTION_KIND_COUNT = 9,
+};
+
+// Fixed section sizes and record sizes, bytes.
+#define VGL_NETWORK_BYTES 160u
+#define VGL_PREPROCESSING_BYTES 32u
+#define VGL_ARENA_BYTES 32u
+#define VGL_LABEL_RECORD_BYTES 8u
+#define VGL_METADATA_RECORD_BYTES 16u
+#define VGL_TENSOR_RECORD_BYTES 32u
+#define VGL_OP_RECORD_BYTES 160u
+
+// Byte offsets inside an op record.
+#define VGL_OP_NAME_OFFSET 60u
+#define VGL_OP_ARRAYS_OFFSET 72u  // five (u64 offset, u64 length) refs into the weights blob
+
+// Network limits: the toolkit's NetworkConfig.validate, repeated.
+#define VGL_NETWORK_MAX_CHANNELS 8192u
+#define VGL_NETWORK_MAX_INPUT_SIZE 2048u
+#define VGL_NETWORK_MAX_BLOCKS 64u
+#define VGL_NETWORK_MAX_CLASSES 100000u
+
+struct vgl_model {
+  const uint8_t *data;  // the file, validated
+  size_t size;
+  void *mapping;        // vgl_model_open_file's mmap (NULL otherwise), munmapped at close
+  size_t mapping_bytes;
+  uint32_t weight_layout;
+  vgl_q8_plan plan;
+  vgl_q8_tensor *tensors;  // same allocation as the model
+  vgl_q8_op *ops;
+  vgl_model_network network;
+  vgl_model_preprocessing preprocessing;
+  const uint8_t *strings;         // the strings section
+  const uint8_t *label_records;   // NULL without labels
+  uint32_t label_count;
+  const uint8_t *metadata_records;
+  uint32_t metadata_count;
+  const uint8_t *op_records;
+};
+
+#endif  // VIGIL_MODEL_INTERNAL_H

@@ -1,0 +1,219 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import CKernels
+
+/// Calls `body` with a zeroed C message buffer; returns its status and the message.
+func withStatusMessage(_ body: (UnsafeMutablePointer<CChar>, Int) -> vgl_status)
+  -> (vgl_status, String)
+{
+  let capacity = 512
+  var storage = [CChar](repeating: 0, count: capacity)
+  return storage.withUnsafeMutableBufferPointer { buf in
+    let status = body(buf.baseAddress!, capacity)
+    buf[capacity - 1] = 0
+    var length = 0
+    while buf[length] != 0 { length += 1 }
+    return (status, String(decoding: buf[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+  }
+}
+
+/// A NUL-terminated C string from the model file, as a String.
+func stringFromC(_ pointer: UnsafePointer<CChar>?) -> String? {
+  guard let pointer else { return nil }
+  var length = 0
+  while pointer[length] != 0 { length += 1 }
+  return String(decoding: UnsafeBufferPointer(start: pointer, count: length).map {
+    UInt8(bitPattern: $0)
+  }, as: UTF8.self)
+}
+
+/// A validated `.vigil` model: the file's bytes plus the int8 plan that points into them.
+///
+///     let model = try Model(path: "ti.vigil")
+///     var instance = try Instance(model)
+///     let logits = try instance.run(pixels: pixels)   // 3 x S x S uint8 HWC RGB
+///
+/// The weights are used in place: from a path the file is mapped read-only; from bytes, the
+/// model keeps its own 64-byte-aligned copy. Closing happens in `deinit`.
+public struct Model: ~Copyable {
+  /// The C model (`vgl_model *`), valid for the lifetime of this value.
+  public let handle: OpaquePointer
+  private let storage: UnsafeMutableRawPointer?
+
+  /// Maps and validates the file at `path`.
+  ///
+  /// The corresponding C function is `vgl_model_open_file`.
+  public init(path: String) throws(VigilError) {
+    var model: OpaquePointer? = nil
+    let (status, message) = withStatusMessage { msg, cap in
+      vgl_model_open_file(path, &model, msg, cap)
+    }
+    guard status == VGL_OK, let model else {
+      throw VigilError(status: status, message: message) ?? .unknown(code: 0, message: message)
+    }
+    handle = model
+    storage = nil
+  }
+
+  /// Validates a copy of `bytes` (kept, 64-byte aligned, for the model's lifetime).
+  ///
+  /// The corresponding C function is `vgl_model_open`.
+  public init(bytes: [UInt8]) throws(VigilError) {
+    let copy = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
+    bytes.withUnsafeBytes { source in
+      if let base = source.baseAddress { copy.copyMemory(from: base, byteCount: source.count) }
+    }
+    var model: OpaquePointer? = nil
+    let (status, message) = withStatusMessage { msg, cap in
+      vgl_model_open(copy, bytes.count, &model, msg, cap)
+    }
+    guard status == VGL_OK, let model else {
+      copy.deallocate()
+      throw VigilError(status: status, message: message) ?? .unknown(code: 0, message: message)
+    }
+    handle = model
+    storage = copy
+  }
+
+  deinit {
+    vgl_model_close(handle)
+    storage?.deallocate()
+  }
+
+  /// Bytes an instance's arena needs. The corresponding C function is `vgl_model_arena_size`.
+  public var arenaSize: UInt64 { vgl_model_arena_size(handle) }
+
+  /// The network section. The corresponding C function is `vgl_model_network_config`.
+  public var network: vgl_model_network { vgl_model_network_config(handle)!.pointee }
+
+  /// The preprocessing section. The corresponding C function is `vgl_model_preprocess`.
+  public var preprocessing: vgl_model_preprocessing { vgl_model_preprocess(handle)!.pointee }
+
+  /// Side of the square input, pixels.
+  public var inputSize: Int { Int(network.input_size) }
+
+  /// Number of logits a run writes.
+  public var classes: Int { Int(network.classes) }
+
+  /// The class names (empty when the file has none).
+  ///
+  /// The corresponding C functions are `vgl_model_label_count` and `vgl_model_label`.
+  public var labels: [String] {
+    (0..<vgl_model_label_count(handle)).map { stringFromC(vgl_model_label(handle, $0)) ?? "" }
+  }
+
+  /// The metadata value under `key`. The corresponding C function is `vgl_model_metadata`.
+  public func metadata(_ key: String) -> String? {
+    stringFromC(vgl_model_metadata(handle, key))
+  }
+
+  /// The int8 plan (for inspect), valid while the model lives.
+  ///
+  /// The corresponding C function is `vgl_model_plan`.
+  public var plan: UnsafePointer<vgl_q8_plan> { vgl_model_plan(handle)! }
+}
+
+/// A model bound to an arena: runs inferences without allocating (except the `[Float]`
+/// convenience overload).
+///
+/// The instance owns its model, so the model outlives every run; reach it as
+/// `instance.model`.
+public struct Instance: ~Copyable {
+  public let model: Model
+  private let arena: UnsafeMutableRawPointer
+  private let ownsArena: Bool
+  private let binding: vgl_instance
+
+  /// Allocates a 64-byte-aligned arena of `model.arenaSize` bytes, once.
+  ///
+  /// The corresponding C functions are `vgl_arena_alloc` and `vgl_instance_init`.
+  public init(_ model: consuming Model) throws(VigilError) {
+    let bytes = model.arenaSize
+    var block: UnsafeMutableRawPointer? = nil
+    let (status, message) = withStatusMessage { msg, cap in
+      vgl_arena_alloc(bytes, &block, msg, cap)
+    }
+    guard status == VGL_OK, let block else {
+      throw VigilError(status: status, message: message) ?? .unknown(code: 0, message: message)
+    }
+    var instance = vgl_instance()
+    let handle = model.handle
+    let (bound, boundMessage) = withStatusMessage { msg, cap in
+      vgl_instance_init(handle, block, bytes, &instance, msg, cap)
+    }
+    guard bound == VGL_OK else {
+      vgl_arena_free(block)
+      throw VigilError(status: bound, message: boundMessage)
+        ?? .unknown(code: 0, message: boundMessage)
+    }
+    self.model = model
+    self.arena = block
+    self.ownsArena = true
+    self.binding = instance
+  }
+
+  /// Binds the caller's arena (64-byte aligned, at least `model.arenaSize` bytes; it must
+  /// outlive the instance).
+  ///
+  /// The corresponding C function is `vgl_instance_init`.
+  public init(_ model: consuming Model, arena: UnsafeMutableRawBufferPointer)
+    throws(VigilError)
+  {
+    guard let base = arena.baseAddress else { throw .invalidArgument("arena is empty") }
+    var instance = vgl_instance()
+    let handle = model.handle
+    let (status, message) = withStatusMessage { msg, cap in
+      vgl_instance_init(handle, base, UInt64(arena.count), &instance, msg, cap)
+    }
+    guard status == VGL_OK else {
+      throw VigilError(status: status, message: message) ?? .unknown(code: 0, message: message)
+    }
+    self.model = model
+    self.arena = base
+    self.ownsArena = false
+    self.binding = instance
+  }
+
+  deinit {
+    if ownsArena { vgl_arena_free(arena) }
+  }
+
+  /// One inference into the caller's buffer.
+  /// - Parameters:
+  ///   - pixels: `inputSize x inputSize x 3` uint8, interleaved RGB (HWC), preprocessed.
+  ///   - logits: at least `model.classes` floats.
+  ///
+  /// The corresponding C function is `vgl_instance_run`.
+  public func run(pixels: UnsafeBufferPointer<UInt8>, logits: UnsafeMutableBufferPointer<Float>)
+    throws(VigilError)
+  {
+    let side = model.inputSize
+    guard pixels.count == 3 * side * side, let input = pixels.baseAddress else {
+      throw .invalidArgument("pixels: \(pixels.count) bytes, the model takes 3 x \(side) x \(side) = \(3 * side * side)")
+    }
+    guard logits.count >= model.classes, let output = logits.baseAddress else {
+      throw .invalidArgument("logits: room for \(logits.count), the model has \(model.classes) classes")
+    }
+    var binding = self.binding
+    let status = vgl_instance_run(&binding, input, output)
+    if let error = VigilError(status: status, message: "vgl_instance_run") { throw error }
+  }
+
+  /// One inference; returns `model.classes` logits.
+  ///
+  /// The corresponding C function is `vgl_instance_run`.
+  public func run(pixels: UnsafeBufferPointer<UInt8>) throws(VigilError) -> [Float] {
+    var logits = [Float](repeating: 0, count: model.classes)
+    var failure: VigilError? = nil
+    logits.withUnsafeMutableBufferPointer { buffer in
+      do throws(VigilError) {
+        try run(pixels: pixels, logits: buffer)
+      } catch {
+        failure = error
+      }
+    }
+    if let failure { throw failure }
+    return logits
+  }
+}

@@ -1,0 +1,165 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+import VigilCore
+
+/// Labelled images for evaluation, named by a spec:
+///
+/// - `fashion-mnist:DIR` — the IDX files of Fashion-MNIST in DIR (gzipped or not), test split;
+///   `fashion-mnist:DIR:train` for the training split.
+/// - `folder:DIR` — one subfolder per class (class names sorted), images inside (sorted).
+public struct LabeledDataset {
+  public let spec: String
+  public let classNames: [String]
+  private let storage: Storage
+
+  private enum Storage {
+    case idx(pixels: [UInt8], side: (rows: Int, cols: Int), labels: [UInt8])
+    case files([(path: String, label: Int)])
+  }
+
+  /// The classes of Fashion-MNIST, in label order.
+  public static let fashionMNISTClasses = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+    "Ankle boot",
+  ]
+
+  public var count: Int {
+    switch storage {
+    case .idx(_, _, let labels): return labels.count
+    case .files(let files): return files.count
+    }
+  }
+
+  /// Image `i` and its label; `name` identifies it in messages.
+  public func sample(_ i: Int) throws -> (image: RGBImage, label: Int, name: String) {
+    switch storage {
+    case .idx(let pixels, let side, let labels):
+      let n = side.rows * side.cols
+      let grey = Array(pixels[(i * n)..<((i + 1) * n)])
+      return (RGBImage(width: side.cols, height: side.rows, gray: grey), Int(labels[i]), "#\(i)")
+    case .files(let files):
+      let f = files[i]
+      return (try ImageDecoder.decode(path: f.path), f.label, f.path)
+    }
+  }
+
+  /// Opens the dataset named by `spec`; see the type's documentation for the forms.
+  public static func open(spec: String) throws -> LabeledDataset {
+    guard let colon = spec.firstIndex(of: ":") else { throw DatasetError.badSpec(spec) }
+    let kind = String(spec[..<colon])
+    let rest = String(spec[spec.index(after: colon)...])
+    switch kind {
+    case "fashion-mnist":
+      var dir = rest, split = "test"
+      for suffix in [":train", ":test"] where rest.hasSuffix(suffix) {
+        dir = String(rest.dropLast(suffix.count))
+        split = String(suffix.dropFirst())
+      }
+      return try openFashionMNIST(spec: spec, directory: dir, train: split == "train")
+    case "folder":
+      return try openFolder(spec: spec, directory: rest)
+    default:
+      throw DatasetError.badSpec(spec)
+    }
+  }
+
+  private static func findIDX(_ dir: String, _ stem: String) throws -> String {
+    for name in [stem + ".gz", stem] {
+      let p = (dir as NSString).appendingPathComponent(name)
+      if FileManager.default.fileExists(atPath: p) { return p }
+    }
+    throw DatasetError.missing(path: (dir as NSString).appendingPathComponent(stem + "[.gz]"),
+                               hint: "Debian's dataset-fashion-mnist installs the files in "
+                                 + "/usr/share/datasets/fashion-mnist")
+  }
+
+  /// Parses an IDX file: magic 0x0000 08 NDIM (unsigned bytes), NDIM big-endian u32 sizes.
+  static func parseIDX(_ bytes: [UInt8], path: String, dims: Int) throws -> (shape: [Int], data: ArraySlice<UInt8>) {
+    let header = 4 + 4 * dims
+    guard bytes.count >= header, bytes[0] == 0, bytes[1] == 0, bytes[2] == 0x08,
+          Int(bytes[3]) == dims
+    else {
+      throw DatasetError.malformed(path: path, reason: "not an IDX file of unsigned bytes with "
+        + "\(dims) dimension(s)")
+    }
+    var shape: [Int] = []
+    for d in 0..<dims {
+      let o = 4 + 4 * d
+      shape.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
+    }
+    let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
+    guard shape.allSatisfy({ $0 > 0 && $0 < 1 << 24 }), bytes.count - header == count else {
+      throw DatasetError.malformed(path: path, reason: "header says \(shape) but the file holds "
+        + "\(bytes.count - header) data bytes")
+    }
+    return (shape, bytes[header...])
+  }
+
+  static func openFashionMNIST(spec: String, directory: String, train: Bool) throws -> LabeledDataset {
+    let prefix = train ? "train" : "t10k"
+    let imagesPath = try findIDX(directory, "\(prefix)-images-idx3-ubyte")
+    let labelsPath = try findIDX(directory, "\(prefix)-labels-idx1-ubyte")
+    let limit = 1 << 30
+    let (shape, pixels) = try parseIDX(FileIO.readAll(path: imagesPath, maxBytes: limit, gunzip: true),
+                                       path: imagesPath, dims: 3)
+    let (lshape, labels) = try parseIDX(FileIO.readAll(path: labelsPath, maxBytes: limit, gunzip: true),
+                                        path: labelsPath, dims: 1)
+    guard lshape[0] == shape[0] else {
+      throw DatasetError.malformed(path: labelsPath, reason: "\(lshape[0]) labels for \(shape[0]) images")
+    }
+    if let bad = labels.first(where: { $0 >= 10 }) {
+      throw DatasetError.malformed(path: labelsPath, reason: "label \(bad) outside 0...9")
+    }
+    return LabeledDataset(spec: spec, classNames: fashionMNISTClasses,
+                          storage: .idx(pixels: Array(pixels), side: (shape[1], shape[2]),
+                                        labels: Array(labels)))
+  }
+
+  static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "ppm", "pgm", "pnm"]
+
+  static func openFolder(spec: String, directory: String) throws -> LabeledDataset {
+    let fm = FileManager.default
+    var isDir: ObjCBool = false
+    guard fm.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+      throw DatasetError.missing(path: directory, hint: "give a folder with one subfolder per class")
+    }
+    let classes = try fm.contentsOfDirectory(atPath: directory).filter { name in
+      var d: ObjCBool = false
+      return !name.hasPrefix(".")
+        && fm.fileExists(atPath: (directory as NSString).appendingPathComponent(name), isDirectory: &d)
+        && d.boolValue
+    }.sorted()
+    guard !classes.isEmpty else {
+      throw DatasetError.malformed(path: directory, reason: "has no class subfolders")
+    }
+    var files: [(String, Int)] = []
+    for (label, name) in classes.enumerated() {
+      let sub = (directory as NSString).appendingPathComponent(name)
+      for file in try fm.contentsOfDirectory(atPath: sub).sorted()
+      where imageExtensions.contains((file as NSString).pathExtension.lowercased()) {
+        files.append(((sub as NSString).appendingPathComponent(file), label))
+      }
+    }
+    guard !files.isEmpty else {
+      throw DatasetError.malformed(path: directory, reason: "holds no JPEG, PNG or PPM/PGM images")
+    }
+    return LabeledDataset(spec: spec, classNames: classes, storage: .files(files))
+  }
+}
+
+public enum DatasetError: Error, CustomStringConvertible {
+  case badSpec(String)
+  case missing(path: String, hint: String)
+  case malformed(path: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case .badSpec(let s):
+      return "dataset '\(s)' is not understood: use fashion-mnist:DIR[:train|:test] or folder:DIR"
+    case .missing(let path, let hint): return "\(path) does not exist: \(hint)"
+    case .malformed(let path, let reason): return "\(path) \(reason)"
+    }
+  }
+}

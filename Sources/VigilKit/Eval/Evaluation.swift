@@ -1,0 +1,90 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import VigilCore
+
+/// Anything that turns a decoded image into one logit per class.
+public protocol ImageClassifier: AnyObject {
+  var classes: Int { get }
+  func logits(image: RGBImage) throws -> [Float]
+}
+
+extension Fp32Classifier: ImageClassifier {
+  public var classes: Int { config.classes }
+  public func logits(image: RGBImage) throws -> [Float] {
+    try engine.run(preprocessing.apply(image))
+  }
+}
+
+/// Accuracy of a classifier on a labelled dataset.
+public struct EvaluationReport: Sendable {
+  public var classNames: [String]
+  public var images = 0
+  public var failed = 0
+  public var top1Correct = 0
+  public var top5Correct = 0
+  /// confusion[truth][predicted]
+  public var confusion: [[Int]]
+  /// The top-1 class of every evaluated image, in dataset order (-1 for a failed one).
+  public var predictions: [Int] = []
+
+  public init(classNames: [String]) {
+    self.classNames = classNames
+    confusion = Array(repeating: Array(repeating: 0, count: classNames.count), count: classNames.count)
+  }
+
+  public var top1: Double { images == 0 ? 0 : Double(top1Correct) / Double(images) }
+  public var top5: Double { images == 0 ? 0 : Double(top5Correct) / Double(images) }
+
+  /// Accuracy of each class (nil for a class with no images).
+  public var perClass: [(name: String, images: Int, accuracy: Double?)] {
+    classNames.indices.map { c in
+      let n = confusion[c].reduce(0, +)
+      return (classNames[c], n, n == 0 ? nil : Double(confusion[c][c]) / Double(n))
+    }
+  }
+
+  /// Evaluates `classifier` on the first `limit` images of `dataset`, calling `progress(done,
+  /// total)` now and then. An image that fails to decode or run is counted in `failed`.
+  public static func run(_ classifier: ImageClassifier, on dataset: LabeledDataset,
+                         limit: Int? = nil, progress: ((Int, Int) -> Void)? = nil) throws
+    -> EvaluationReport
+  {
+    guard classifier.classes == dataset.classNames.count else {
+      throw DatasetError.malformed(path: dataset.spec, reason: "has \(dataset.classNames.count) "
+        + "classes but the model has \(classifier.classes)")
+    }
+    var report = EvaluationReport(classNames: dataset.classNames)
+    let total = min(limit ?? dataset.count, dataset.count)
+    for i in 0..<total {
+      do {
+        let (image, label, _) = try dataset.sample(i)
+        let logits = try classifier.logits(image: image)
+        let ranked = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
+        report.images += 1
+        report.confusion[label][ranked[0]] += 1
+        report.predictions.append(ranked[0])
+        if ranked[0] == label { report.top1Correct += 1 }
+        if ranked.prefix(5).contains(label) { report.top5Correct += 1 }
+      } catch {
+        report.failed += 1
+        report.predictions.append(-1)
+      }
+      if let progress, (i + 1) % 250 == 0 || i + 1 == total { progress(i + 1, total) }
+    }
+    return report
+  }
+
+  /// The report as one JSON object.
+  public func json(model: String, dataset: String) -> String {
+    let classes = perClass.enumerated().map { i, c in
+      "{\"index\": \(i), \"name\": \(jsonString(c.name)), \"images\": \(c.images), "
+        + "\"accuracy\": \(c.accuracy.map { jsonNumber($0) } ?? "null")}"
+    }
+    let matrix = confusion.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
+    return "{\"model\": \(jsonString(model)), \"dataset\": \(jsonString(dataset)), "
+      + "\"images\": \(images), \"failed\": \(failed), \"top1\": \(jsonNumber(top1)), "
+      + "\"top5\": \(jsonNumber(top5)), \"per_class\": [\(classes.joined(separator: ", "))], "
+      + "\"confusion\": [\(matrix.joined(separator: ", "))]}"
+  }
+}

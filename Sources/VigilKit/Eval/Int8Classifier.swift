@@ -1,0 +1,42 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import VigilCore
+
+/// Classifies with an int8 `.vigil` model on the C runtime: decode, the model's own
+/// preprocessing to uint8 pixels (resize + centre crop; normalization is folded into the stem),
+/// one run in the model's fixed arena.
+///
+///     let classifier = try Int8Classifier(path: "weights/fashion-mnist/mobilevigv2-fmnist.vigil")
+///     let logits = try classifier.logits(path: "frame.png")
+public final class Int8Classifier: ImageClassifier {
+  private let instance: Instance
+  public let classes: Int
+  public let labels: [String]
+  public let preprocessing: Preprocessing
+
+  public init(path: String) throws {
+    let model = try Model(path: path)
+    classes = model.classes
+    labels = model.labels
+    let p = model.preprocessing
+    // The file stores crop_pct as a float; its shortest decimal form is what the user gave.
+    let cropPct = Double("\(p.crop_pct)") ?? Double(p.crop_pct)
+    preprocessing = Preprocessing(size: Int(p.input_size), cropPct: cropPct,
+                                  mean: (p.mean.0, p.mean.1, p.mean.2),
+                                  std: (p.std.0, p.std.1, p.std.2))
+    instance = try Instance(model)
+  }
+
+  public func logits(image: RGBImage) throws -> [Float] {
+    let crop = preprocessing.resizeAndCrop(image)
+    return try crop.pixels.withUnsafeBufferPointer { pixels throws(VigilError) in
+      try instance.run(pixels: pixels)
+    }
+  }
+
+  /// Logits for an image file.
+  public func logits(path: String) throws -> [Float] {
+    try logits(image: ImageDecoder.decode(path: path))
+  }
+}

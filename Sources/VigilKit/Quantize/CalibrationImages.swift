@@ -1,0 +1,94 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+import VigilCore
+
+/// Where calibration images come from, named by the `--calib` argument:
+///
+/// - a directory: every JPEG, PNG or PPM/PGM below it (subfolders too), sorted by path;
+/// - a text file: one image path per line (relative paths are relative to the file's folder;
+///   blank lines and lines starting with `#` are skipped);
+/// - a dataset spec (`fashion-mnist:DIR[:train|:test]`, `folder:DIR`), as for `vigil eval`.
+///
+/// `count` picks that many evenly spaced images (index `i * total / count`), so a folder
+/// sorted by class still gives every class; the choice depends only on the list, never on a
+/// random number, so calibration is reproducible.
+public struct CalibrationImages {
+  public let source: String
+  private let load: (Int) throws -> RGBImage
+  private let names: [String]
+
+  public var count: Int { names.count }
+
+  /// The display name of image `i` (a path, or `#N` in a dataset).
+  public func name(_ i: Int) -> String { names[i] }
+
+  /// Decodes image `i`.
+  public func image(_ i: Int) throws -> RGBImage { try load(i) }
+
+  public init(source: String, count: Int?) throws {
+    self.source = source
+    var isDir: ObjCBool = false
+    let fm = FileManager.default
+    var all: [String] = []
+    var loader: ((Int) throws -> RGBImage)?
+    if fm.fileExists(atPath: source, isDirectory: &isDir) {
+      if isDir.boolValue {
+        let base = URL(fileURLWithPath: source)
+        let walker = fm.enumerator(atPath: source)
+        while let rel = walker?.nextObject() as? String {
+          if LabeledDataset.imageExtensions.contains((rel as NSString).pathExtension.lowercased()) {
+            all.append(base.appendingPathComponent(rel).path)
+          }
+        }
+        all.sort()
+      } else {
+        guard let data = fm.contents(atPath: source), let text = String(data: data, encoding: .utf8)
+        else { throw CalibrationSourceError.unreadable(source) }
+        let dir = (source as NSString).deletingLastPathComponent
+        for raw in text.split(separator: "\n") {
+          let line = raw.trimmingCharacters(in: .whitespaces)
+          if line.isEmpty || line.hasPrefix("#") { continue }
+          all.append(line.hasPrefix("/") ? line : (dir as NSString).appendingPathComponent(line))
+        }
+      }
+    } else if source.hasPrefix("fashion-mnist:") || source.hasPrefix("folder:") {
+      let dataset = try LabeledDataset.open(spec: source)
+      all = (0..<dataset.count).map { "#\($0)" }
+      loader = { try dataset.sample($0).image }
+    } else {
+      throw CalibrationSourceError.unreadable(source)
+    }
+    guard !all.isEmpty else { throw CalibrationSourceError.empty(source) }
+    var picked = Array(all.indices)
+    if let count, count < all.count {
+      guard count > 0 else { throw CalibrationSourceError.badCount(count) }
+      picked = (0..<count).map { $0 * all.count / count }
+    }
+    names = picked.map { all[$0] }
+    if let loader {
+      let indices = picked
+      load = { try loader(indices[$0]) }
+    } else {
+      let paths = names
+      load = { try ImageDecoder.decode(path: paths[$0]) }
+    }
+  }
+}
+
+public enum CalibrationSourceError: Error, CustomStringConvertible {
+  case unreadable(String)
+  case empty(String)
+  case badCount(Int)
+
+  public var description: String {
+    switch self {
+    case .unreadable(let s):
+      return "calibration source '\(s)' is neither a folder, a list file nor a dataset spec "
+        + "(fashion-mnist:DIR[:train], folder:DIR)"
+    case .empty(let s): return "calibration source '\(s)' holds no JPEG, PNG or PPM/PGM images"
+    case .badCount(let n): return "--calib-count must be at least 1, got \(n)"
+    }
+  }
+}

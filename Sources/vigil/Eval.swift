@@ -1,0 +1,89 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import ArgumentParser
+import Foundation
+import VigilKit
+
+struct Eval: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Measure top-1, top-5 and per-class accuracy on a labelled dataset.",
+    discussion: """
+      SPEC is fashion-mnist:DIR[:train|:test] (the IDX files, gzipped or not; test split by \
+      default) or folder:DIR (one subfolder per class, sorted class names, images inside). \
+      Progress goes to standard error.
+      """)
+
+  @Argument(help: ArgumentHelp("An int8 model (.vigil); or give --checkpoint.", valueName: "model"))
+  var model: String?
+
+  @Option(help: ArgumentHelp("PyTorch (.pth) or .safetensors checkpoint (fp32).", valueName: "file"))
+  var checkpoint: String?
+
+  @Option(help: "Published network variant of the checkpoint: ti, s, m or b.")
+  var variant: String?
+
+  @Option(help: ArgumentHelp("Custom network configuration of the checkpoint (JSON).", valueName: "file"))
+  var config: String?
+
+  @Flag(help: "Use the EMA weights (state_dict_ema) of a training checkpoint.")
+  var ema = false
+
+  @Option(help: ArgumentHelp("The labelled images.", valueName: "spec"))
+  var dataset: String
+
+  @Option(help: "Evaluate only the first N images.")
+  var limit: Int?
+
+  @Flag(help: "Print the report as one JSON object (with the confusion matrix).")
+  var json = false
+
+  func validate() throws {
+    if (model == nil) == (checkpoint == nil) {
+      throw ValidationError("Give either a .vigil model or --checkpoint FILE with --variant or --config.")
+    }
+    if checkpoint != nil {
+      try NetworkOptions(variant: variant, config: config).validate()
+    }
+    if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+  }
+
+  func run() throws {
+    let data = try LabeledDataset.open(spec: dataset)
+    let classifier: ImageClassifier
+    let name: String
+    if let checkpoint {
+      let cfg = try NetworkOptions(variant: variant, config: config).resolve()
+      classifier = try Fp32Classifier(checkpoint: checkpoint, config: cfg, ema: ema)
+      name = checkpoint
+    } else {
+      classifier = try Int8Classifier(path: model!)
+      name = model!
+    }
+    let start = Date()
+    let report = try EvaluationReport.run(classifier, on: data, limit: limit) { done, total in
+      let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-9)
+      printError("eval: \(done)/\(total) images, \(Int(rate)) images/s")
+    }
+    if json {
+      print(report.json(model: name, dataset: dataset))
+    } else {
+      print("model \(name), dataset \(dataset): \(report.images) images, \(report.failed) failed")
+      print("top-1 \(percent(report.top1)), top-5 \(percent(report.top5))")
+      for (i, c) in report.perClass.enumerated() {
+        print("  \(i) \(c.name): \(c.accuracy.map(percent) ?? "-") of \(c.images)")
+      }
+    }
+    if report.failed > 0 {
+      printError("\(report.failed) image(s) could not be read or classified")
+      throw ExitCode(1)
+    }
+  }
+}
+
+/// A fraction as a percentage with two decimals.
+func percent(_ x: Double) -> String {
+  let hundredths = Int((x * 10000).rounded())
+  let frac = String(hundredths % 100)
+  return "\(hundredths / 100)." + String(repeating: "0", count: 2 - frac.count) + frac + " %"
+}

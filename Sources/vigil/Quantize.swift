@@ -1,0 +1,117 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import ArgumentParser
+import Foundation
+import VigilCore
+import VigilKit
+
+struct Quantize: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Calibrate a checkpoint on images and write an int8 .vigil model.",
+    discussion: """
+      --calib names a folder of images (searched recursively, sorted), a text file with one \
+      image path per line, or a dataset spec (fashion-mnist:DIR[:train], folder:DIR). \
+      --calib-count takes that many evenly spaced images. The same checkpoint, images and \
+      options always give the same file, byte for byte.
+      """)
+
+  @Option(help: ArgumentHelp("PyTorch (.pth) or .safetensors checkpoint.", valueName: "file"))
+  var checkpoint: String
+
+  @OptionGroup var network: NetworkOptions
+
+  @Flag(help: "Use the EMA weights (state_dict_ema) of a training checkpoint.")
+  var ema = false
+
+  @Option(help: ArgumentHelp("Calibration images: folder, list file or dataset spec.", valueName: "source"))
+  var calib: String
+
+  @Option(help: "Use this many evenly spaced calibration images (default: all).")
+  var calibCount: Int?
+
+  @Option(help: "Calibration method: minmax, percentile, entropy or mse.")
+  var method: String = "minmax"
+
+  @Option(help: "With --method percentile: the percentile kept at each tail, in (50, 100].")
+  var percentile: Double = 99.99
+
+  @Option(help: ArgumentHelp("Class labels to store in the model, one per line.", valueName: "file"))
+  var labels: String?
+
+  @Flag(help: "Print each layer's fp32-vs-int8 signal-to-noise ratio on the calibration images, worst first.")
+  var report = false
+
+  @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The .vigil file to write.", valueName: "file"))
+  var output: String
+
+  func validate() throws {
+    if CalibrationMethod(rawValue: method) == nil {
+      throw ValidationError("Unknown --method '\(method)': use minmax, percentile, entropy or mse.")
+    }
+    if let calibCount, calibCount < 1 { throw ValidationError("--calib-count must be at least 1.") }
+    if !(percentile > 50 && percentile <= 100) {
+      throw ValidationError("--percentile must be in (50, 100], got \(percentile).")
+    }
+  }
+
+  func run() throws {
+    let config = try network.resolve()
+    let weights = try Checkpoint.load(path: checkpoint, ema: ema)
+    let fp32 = try Fp32Network(config: config, weights: weights)
+    let labelList = try labels.map { try loadLabels(path: $0, classes: config.classes) }
+    let images = try CalibrationImages(source: calib, count: calibCount)
+    var quantizer = try Quantizer(network: fp32, method: CalibrationMethod(rawValue: method)!,
+                                  percentile: percentile)
+    let preprocessing = Preprocessing.imagenet(size: config.inputSize)
+    var skipped = 0
+    for i in 0..<images.count {
+      do {
+        try quantizer.observe(pixels: preprocessing.resizeAndCrop(images.image(i)))
+      } catch {
+        skipped += 1
+        printError("calibrate: skipping \(images.name(i)): \(error)")
+      }
+      if (i + 1) % 16 == 0 || i + 1 == images.count {
+        printError("calibrate: pass 1, \(i + 1)/\(images.count) images")
+      }
+    }
+    guard quantizer.images.count > 0 else {
+      throw ValidationError("None of the \(images.count) calibration image(s) could be read.")
+    }
+    var metadata = [
+      "calibration.source": (calib as NSString).lastPathComponent,
+      "checkpoint": (checkpoint as NSString).lastPathComponent,
+      "checkpoint.weights": ema ? "state_dict_ema" : "state_dict",
+      "toolkit": "vigil quantize",
+    ]
+    if skipped > 0 { metadata["calibration.skipped"] = "\(skipped)" }
+    let model = try quantizer.quantize(labels: labelList, metadata: metadata) { done, total in
+      if done % 16 == 0 || done == total { printError("calibrate: pass 2, \(done)/\(total) images") }
+    }
+    try ModelFile.write(model, to: output)
+    let plan = ArenaPlan(model: model)
+    print("wrote \(output): \(model.ops.count) ops, arena \(plan.arenaBytes) B (largest live set "
+      + "\(plan.largestLiveBytes) B), method \(method), \(quantizer.images.count) calibration images")
+    if report {
+      let layers = try quantizer.report(model) { done, total in
+        printError("report: \(done)/\(total) images")
+      }
+      print("per-layer SQNR (dB), worst first:")
+      for layer in layers {
+        let db = layer.sqnr.isFinite ? formatFixed(layer.sqnr, 2) : "inf"
+        print("  \(db.padding(toLength: 8, withPad: " ", startingAt: 0)) op \(layer.op) \(layer.name)")
+      }
+    }
+  }
+}
+
+/// `x` with `digits` decimals, without Foundation's formatter.
+func formatFixed(_ x: Double, _ digits: Int) -> String {
+  var scale = 1.0
+  for _ in 0..<digits { scale *= 10 }
+  let v = (abs(x) * scale).rounded()
+  let whole = Int(v / scale), frac = Int(v.truncatingRemainder(dividingBy: scale))
+  let f = String(frac)
+  return (x < 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: digits - f.count) + f
+}

@@ -1,0 +1,83 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+import Testing
+import VigilCore
+@testable import VigilKit
+
+@Suite struct EvaluationTests {
+  static let fashionMNIST = "/usr/share/datasets/fashion-mnist"
+  static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures/samples")
+
+  @Test func fashionMNISTTestSplitLoads() throws {
+    let data = try LabeledDataset.open(spec: "fashion-mnist:\(Self.fashionMNIST)")
+    #expect(data.count == 10_000)
+    #expect(data.classNames.count == 10)
+    let (image, label, _) = try data.sample(0)
+    #expect(image.width == 28 && image.height == 28)
+    // The bundled sample of test image 0 was written from the same file by Tools/make-samples.py.
+    let png = try ImageDecoder.decode(path: Self.samples.appendingPathComponent("t10k-00000-ankle-boot.png").path)
+    #expect(png.pixels == image.pixels)
+    #expect(label == 9)
+    let train = try LabeledDataset.open(spec: "fashion-mnist:\(Self.fashionMNIST):train")
+    #expect(train.count == 60_000)
+  }
+
+  @Test func badSpecsAndMalformedFilesSaySo() throws {
+    #expect(throws: DatasetError.self) { try LabeledDataset.open(spec: "mnist") }
+    #expect(throws: DatasetError.self) { try LabeledDataset.open(spec: "imagenet:/x") }
+    do {
+      _ = try LabeledDataset.open(spec: "fashion-mnist:/nonexistent")
+      Issue.record("opened a missing dataset")
+    } catch {
+      #expect("\(error)".contains("dataset-fashion-mnist"))
+    }
+    // An IDX header that promises more data than the file holds.
+    var bytes: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28]
+    bytes += [UInt8](repeating: 0, count: 28 * 28)
+    #expect(throws: DatasetError.self) {
+      try LabeledDataset.parseIDX(bytes, path: "x", dims: 3)
+    }
+    #expect(try LabeledDataset.parseIDX(bytes + [UInt8](repeating: 0, count: 784), path: "x", dims: 3).shape == [2, 28, 28])
+    #expect(throws: DatasetError.self) { try LabeledDataset.parseIDX([0, 0, 9, 1], path: "x", dims: 1) }
+  }
+
+  @Test func folderDatasetSortsClassesAndFiles() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-folder-\(UUID())")
+    let fm = FileManager.default
+    for (cls, files) in [("b-sandal", ["t10k-00011-sandal.png"]), ("a-trouser", ["t10k-00003-trouser.png", "t10k-00002-trouser.png"])] {
+      try fm.createDirectory(at: dir.appendingPathComponent(cls), withIntermediateDirectories: true)
+      for f in files {
+        try fm.copyItem(at: Self.samples.appendingPathComponent(f), to: dir.appendingPathComponent(cls).appendingPathComponent(f))
+      }
+    }
+    try "not an image".write(to: dir.appendingPathComponent("a-trouser/notes.txt"), atomically: true, encoding: .utf8)
+    let data = try LabeledDataset.open(spec: "folder:\(dir.path)")
+    #expect(data.classNames == ["a-trouser", "b-sandal"])
+    #expect(data.count == 3)
+    #expect(try data.sample(0).name.hasSuffix("a-trouser/t10k-00002-trouser.png"))
+    #expect(try data.sample(2).label == 1)
+  }
+
+  @Test func reportCountsTopKAndConfusion() throws {
+    final class Fixed: ImageClassifier {
+      var classes: Int { 10 }
+      // Predicts class (label of image + shift) by reading nothing: ranks classes by index.
+      func logits(image: RGBImage) throws -> [Float] { (0..<10).map { Float(-$0) } }
+    }
+    let data = try LabeledDataset.open(spec: "fashion-mnist:\(Self.fashionMNIST)")
+    let report = try EvaluationReport.run(Fixed(), on: data, limit: 100)
+    #expect(report.images == 100)
+    // Always predicts class 0 (top-5: 0...4): accuracy equals the share of those labels.
+    var labels: [Int] = []
+    for i in 0..<100 { labels.append(try data.sample(i).label) }
+    #expect(report.top1Correct == labels.filter { $0 == 0 }.count)
+    #expect(report.top5Correct == labels.filter { $0 < 5 }.count)
+    #expect(report.confusion.map { $0[0] }.reduce(0, +) == 100)
+    let json = try JSONSerialization.jsonObject(with: Data(report.json(model: "m", dataset: "d").utf8)) as! [String: Any]
+    #expect(json["images"] as? Int == 100)
+    #expect((json["confusion"] as? [[Int]])?.count == 10)
+  }
+}
