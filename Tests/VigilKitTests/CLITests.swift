@@ -107,3 +107,79 @@ enum CLI {
     #expect(wrongShape.stderr.contains("does not match network 'ti'"))
   }
 }
+
+@Suite struct Int8CLITests {
+  let tinyA = Golden.manifest.cases.first { $0.name == "tiny-a" }!
+  static let images = Golden.directory.deletingLastPathComponent().appendingPathComponent("images").path
+
+  func quantize(_ out: String, method: String = "minmax", extra: [String] = []) throws -> CLI.Result {
+    try CLI.run(["quantize", "--checkpoint", Golden.path("tiny-a.full.pth"), "--config",
+                 Golden.path(tinyA.config), "--calib", Self.images, "--calib-count", "8",
+                 "--method", method, "-o", out] + extra)
+  }
+
+  @Test func quantizeIsByteIdenticalAndTheModelRuns() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-q-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let a = dir.appendingPathComponent("a.vigil").path, b = dir.appendingPathComponent("b.vigil").path
+    let first = try quantize(a, method: "entropy", extra: ["--report"])
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains("per-layer SQNR (dB), worst first:"))
+    #expect(first.stderr.contains("calibrate: pass 1, 8/8 images"))
+    #expect(try quantize(b, method: "entropy").status == 0)
+    let bytesA = try Data(contentsOf: URL(fileURLWithPath: a)), bytesB = try Data(contentsOf: URL(fileURLWithPath: b))
+    #expect(bytesA == bytesB && bytesA.count > 1000)
+
+    // inspect --json reports the plan the loader validated.
+    let inspect = try CLI.run(["inspect", "--json", a])
+    #expect(inspect.status == 0)
+    let info = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as! [String: Any]
+    let arena = info["arena_bytes"] as! Int
+    #expect(arena > 0 && arena < 64 * 1024)
+    let layers = info["layers"] as! [[String: Any]]
+    #expect(layers.first?["op"] as? String == "stem" && layers.last?["op"] as? String == "head")
+    // Every op but the head writes int8 (no float between stem and head).
+    #expect(layers.dropLast().allSatisfy { $0["output_scale"] is Double })
+    #expect((info["metadata"] as! [String: String])["calibration.method"] == "entropy")
+
+    // classify MODEL.vigil: the same JSON lines as the fp32 path, close to fp32 on a photo.
+    let photo = Golden.path("photo.jpg")
+    let int8 = try CLI.run(["classify", a, "--json", "--logits", photo, Golden.path("tiny-a.input0.npy")])
+    #expect(int8.status == 1)  // the .npy input is refused for an int8 model, the photo runs
+    let lines = try CLI.jsonLines(int8.stdout)
+    try #require(lines.count == 2)
+    let q = (lines[0]["logits"] as! [Double]).map(Float.init)
+    let fp32 = try Golden.npy("tiny-a.state_dict.photo.logits.npy")
+    let dot = zip(q, fp32).reduce(0) { $0 + Double($1.0 * $1.1) }
+    let cosine = dot / (sqrt(q.reduce(0) { $0 + Double($1 * $1) }) * sqrt(fp32.reduce(0) { $0 + Double($1 * $1) }))
+    // tiny-a has random weights and 10 near-equal logits on this photo, which amplifies int8
+    // noise (measured 0.80 with entropy on 8 images); QuantizerTests bound each method's
+    // accuracy on held-out images.
+    #expect(cosine > 0.7, "int8 vs fp32 logit cosine \(cosine)")
+    #expect((lines[1]["error"] as? String)?.contains("--checkpoint") == true)
+
+    let bench = try CLI.run(["bench", a, "--runs", "3", "--warmup", "1", "--per-layer", "--json"])
+    #expect(bench.status == 0)
+    let figures = try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as! [String: Any]
+    #expect(figures["runs"] as? Int == 3)
+    #expect((figures["layers"] as! [Any]).count == layers.count)
+    #expect((figures["min_ms"] as! Double) <= (figures["p90_ms"] as! Double))
+  }
+
+  @Test func badModelFilesAreRefusedWithTheReason() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).vigil").path
+    try Data("VIGIL\0\0\0 this is not a model".utf8).write(to: URL(fileURLWithPath: path))
+    let r = try CLI.run(["inspect", path])
+    #expect(r.status != 0)
+    #expect(!r.stderr.isEmpty)
+    let c = try CLI.run(["classify", "/nonexistent/model.vigil", Golden.path("photo.jpg")])
+    #expect(c.status != 0)
+    #expect(c.stderr.contains("/nonexistent/model.vigil"))
+  }
+
+  @Test func quantizeRejectsUnknownMethods() throws {
+    let r = try quantize("/tmp/never.vigil", method: "median")
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("use minmax, percentile, entropy or mse"))
+  }
+}
