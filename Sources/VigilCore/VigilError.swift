@@ -84,14 +84,19 @@ public enum VigilError: Error, Equatable {
     case .badPlan(let m): return "inconsistent execution plan: \(m)"
     case .arenaTooSmall(let m): return "arena too small: \(m)"
     case .unsupported(let m): return "unsupported: \(m)"
-    case .badMagic(let m): return "not a .vigil model file: \(m)"
+    case .badMagic(let m): return "not a .vigil model file: \(m); make one with vigil quantize"
     case .version(let m): return "unsupported model format version: \(m)"
-    case .truncated(let m): return "model file truncated: \(m)"
-    case .checksum(let m): return "model file checksum mismatch: \(m)"
-    case .badModel(let m): return "malformed model file: \(m)"
+    case .truncated(let m):
+      return "model file truncated: \(m); copy it again or re-run vigil quantize"
+    case .checksum(let m):
+      return "model file checksum mismatch: \(m); the file is damaged: copy it again or re-run "
+        + "vigil quantize"
+    case .badModel(let m): return "malformed model file: \(m); re-run vigil quantize"
     case .io(let m): return "input/output error: \(m)"
     case .outOfMemory(let m): return "out of memory: \(m)"
     case .unknown(let code, let m): return "runtime status \(code): \(m)"
     }
   }
 }
+
+extension VigilError: CustomStringConvertible {}

@@ -30,7 +30,7 @@ struct Quantize: ParsableCommand {
   @Option(help: "Use this many evenly spaced calibration images (default: all).")
   var calibCount: Int?
 
-  @Option(help: "Calibration method: minmax, percentile, entropy or mse.")
+  @Option(help: "Calibration method: minmax, percentile, entropy or mse (entropy clips the tails of GELU outputs hard; mse or percentile usually keep more accuracy).")
   var method: String = "minmax"
 
   @Option(help: "With --method percentile: the percentile kept at each tail, in (50, 100].")
@@ -61,6 +61,10 @@ struct Quantize: ParsableCommand {
     let fp32 = try Fp32Network(config: config, weights: weights)
     let labelList = try labels.map { try loadLabels(path: $0, classes: config.classes) }
     let images = try CalibrationImages(source: calib, count: calibCount)
+    if images.limited {
+      printError("calibrate: using \(images.count) evenly spaced of \(images.available) images "
+        + "(--calib-count sets another number)")
+    }
     var quantizer = try Quantizer(network: fp32, method: CalibrationMethod(rawValue: method)!,
                                   percentile: percentile)
     let preprocessing = Preprocessing.imagenet(size: config.inputSize)
@@ -77,10 +81,12 @@ struct Quantize: ParsableCommand {
       }
     }
     guard quantizer.images.count > 0 else {
-      throw ValidationError("None of the \(images.count) calibration image(s) could be read.")
+      printError("error: none of the \(images.count) calibration image(s) could be read (see the "
+        + "messages above); give JPEG, PNG or PPM/PGM images")
+      throw ExitCode(1)
     }
     var metadata = [
-      "calibration.source": (calib as NSString).lastPathComponent,
+      "calibration.source": describeSource(calib),
       "checkpoint": (checkpoint as NSString).lastPathComponent,
       "checkpoint.weights": ema ? "state_dict_ema" : "state_dict",
       "toolkit": "vigil quantize",
@@ -99,11 +105,25 @@ struct Quantize: ParsableCommand {
       }
       print("per-layer SQNR (dB), worst first:")
       for layer in layers {
-        let db = layer.sqnr.isFinite ? formatFixed(layer.sqnr, 2) : "inf"
+        let db = layer.sqnr.isFinite ? formatFixed(layer.sqnr, 2) : (layer.sqnr > 0 ? "inf" : "-inf")
         print("  \(db.padding(toLength: 8, withPad: " ", startingAt: 0)) op \(layer.op) \(layer.name)")
       }
     }
   }
+}
+
+/// The calibration source for the model's metadata: the kind, the folder's or file's name and a
+/// dataset's split, without the machine's directories.
+func describeSource(_ source: String) -> String {
+  for kind in ["fashion-mnist:", "folder:"] where source.hasPrefix(kind) {
+    var rest = String(source.dropFirst(kind.count)), split = ""
+    for s in [":train", ":test"] where rest.hasSuffix(s) {
+      rest = String(rest.dropLast(s.count))
+      split = s
+    }
+    return kind + (rest as NSString).lastPathComponent + split
+  }
+  return (source as NSString).lastPathComponent
 }
 
 /// `x` with `digits` decimals, without Foundation's formatter.

@@ -171,7 +171,16 @@ enum CLI {
     try Data("VIGIL\0\0\0 this is not a model".utf8).write(to: URL(fileURLWithPath: path))
     let r = try CLI.run(["inspect", path])
     #expect(r.status != 0)
-    #expect(!r.stderr.isEmpty)
+    // Words, not an enum dump, and what to do.
+    #expect(r.stderr.contains("unsupported model format version") && !r.stderr.contains("(\""),
+            "\(r.stderr)")
+    // A file that is truncated says what to do about it.
+    let model = Golden.directory.deletingLastPathComponent().appendingPathComponent("model/tiny.vigil")
+    let cut = FileManager.default.temporaryDirectory.appendingPathComponent("cut-\(UUID()).vigil")
+    try Data(contentsOf: model).prefix(200).write(to: cut)
+    let t = try CLI.run(["inspect", cut.path])
+    #expect(t.status != 0)
+    #expect(t.stderr.contains("truncated") && t.stderr.contains("re-run vigil quantize"), "\(t.stderr)")
     let c = try CLI.run(["classify", "/nonexistent/model.vigil", Golden.path("photo.jpg")])
     #expect(c.status != 0)
     #expect(c.stderr.contains("/nonexistent/model.vigil"))

@@ -64,6 +64,7 @@ import VigilCore
   @Test func reportCountsTopKAndConfusion() throws {
     final class Fixed: ImageClassifier {
       var classes: Int { 10 }
+      var labels: [String] { [] }
       // Predicts class (label of image + shift) by reading nothing: ranks classes by index.
       func logits(image: RGBImage) throws -> [Float] { (0..<10).map { Float(-$0) } }
     }
@@ -79,5 +80,46 @@ import VigilCore
     let json = try JSONSerialization.jsonObject(with: Data(report.json(model: "m", dataset: "d").utf8)) as! [String: Any]
     #expect(json["images"] as? Int == 100)
     #expect((json["confusion"] as? [[Int]])?.count == 10)
+  }
+}
+
+@Suite struct CalibrationSourceTests {
+  static let images = EvaluationTests.samples.path
+
+  @Test func listFilesMayUseCRLFAndRelativePaths() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-list-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let list = dir.appendingPathComponent("calib.txt")
+    let files = ["t10k-00000-ankle-boot.png", "t10k-00001-pullover.png", "t10k-00012-sneaker.jpg"]
+    for f in files {
+      try FileManager.default.copyItem(at: EvaluationTests.samples.appendingPathComponent(f),
+                                       to: dir.appendingPathComponent(f))
+    }
+    try ("# calibration\r\n" + files.joined(separator: "\r\n") + "\r\n\r\n")
+      .write(to: list, atomically: true, encoding: .utf8)
+    let source = try CalibrationImages(source: list.path, count: nil)
+    #expect(source.count == 3)
+    #expect(try source.image(2).width == 28)
+  }
+
+  @Test func oneImageCountsAndEvenSpacingCoversTheFolder() throws {
+    let one = try CalibrationImages(source: Self.images + "/t10k-00000-ankle-boot.png", count: nil)
+    #expect(one.count == 1)
+    let some = try CalibrationImages(source: Self.images, count: 4)
+    // 24 sorted samples, every sixth: indices 0, 6, 12, 18.
+    #expect(some.count == 4)
+    #expect(some.name(1).hasSuffix("t10k-00006-coat.png"))
+    #expect(some.name(2).hasSuffix("t10k-00012-sneaker.jpg"))
+    let dataset = try CalibrationImages(source: "fashion-mnist:\(EvaluationTests.fashionMNIST):train", count: nil)
+    #expect(dataset.limited && dataset.count == CalibrationImages.defaultLimit && dataset.available == 60_000)
+  }
+
+  @Test func aMissingSourceSaysSo() {
+    do {
+      _ = try CalibrationImages(source: "/nonexistent/photos", count: nil)
+      Issue.record("accepted a missing folder")
+    } catch {
+      #expect("\(error)".contains("does not exist"))
+    }
   }
 }

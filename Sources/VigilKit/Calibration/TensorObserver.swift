@@ -25,21 +25,26 @@ public struct TensorObserver: Sendable, Equatable {
 
   public init() {}
 
-  /// Whether any value has been seen and all seen were finite.
-  public var isFinite: Bool { count > 0 && min.isFinite && max.isFinite }
+  /// NaN values seen in pass 1 (never part of a range).
+  public private(set) var nanCount = 0
+
+  /// Whether any value has been seen and all seen were finite (no NaN, no infinity).
+  public var isFinite: Bool { count > 0 && nanCount == 0 && min.isFinite && max.isFinite }
 
   /// The observed range widened to contain 0.
   public var observedRange: TensorRange { TensorRange(lower: Double(min), upper: Double(max)) }
 
   /// Pass 1: folds `values` into the minimum and maximum.
   public mutating func observeRange(_ values: UnsafeBufferPointer<Float>) {
-    var lo = min, hi = max
+    var lo = min, hi = max, nans = 0
     for v in values {
       if v < lo { lo = v }
       if v > hi { hi = v }
+      if v.isNaN { nans += 1 }
     }
     min = lo
     max = hi
+    nanCount += nans
     count += values.count
   }
 

@@ -6,11 +6,14 @@ import VigilCore
 /// Anything that turns a decoded image into one logit per class.
 public protocol ImageClassifier: AnyObject {
   var classes: Int { get }
+  /// The model's class names, or empty when it has none.
+  var labels: [String] { get }
   func logits(image: RGBImage) throws -> [Float]
 }
 
 extension Fp32Classifier: ImageClassifier {
   public var classes: Int { config.classes }
+  public var labels: [String] { [] }
   public func logits(image: RGBImage) throws -> [Float] {
     try engine.run(preprocessing.apply(image))
   }
@@ -54,6 +57,20 @@ public struct EvaluationReport: Sendable {
       throw DatasetError.malformed(path: dataset.spec, reason: "has \(dataset.classNames.count) "
         + "classes but the model has \(classifier.classes)")
     }
+    // A model with labels is matched to the dataset's classes by name (a folder's sorted
+    // subfolder names need not be in the model's order); without labels, by position.
+    var toDataset = Array(0..<classifier.classes)
+    let labels = classifier.labels
+    if !labels.isEmpty {
+      let index = Dictionary(labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+      let missing = dataset.classNames.filter { index[$0] == nil }
+      guard missing.isEmpty, Set(labels).count == labels.count else {
+        throw DatasetError.malformed(path: dataset.spec, reason: "has classes the model's labels "
+          + "do not name (\(missing.prefix(5).joined(separator: ", "))): name the class "
+          + "folders after the labels in the model (vigil inspect lists them)")
+      }
+      for (d, name) in dataset.classNames.enumerated() { toDataset[index[name]!] = d }
+    }
     var report = EvaluationReport(classNames: dataset.classNames)
     let total = min(limit ?? dataset.count, dataset.count)
     for i in 0..<total {
@@ -61,6 +78,7 @@ public struct EvaluationReport: Sendable {
         let (image, label, _) = try dataset.sample(i)
         let logits = try classifier.logits(image: image)
         let ranked = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
+          .map { toDataset[$0] }
         report.images += 1
         report.confusion[label][ranked[0]] += 1
         report.predictions.append(ranked[0])

@@ -13,13 +13,22 @@ import VigilCore
 ///
 /// `count` picks that many evenly spaced images (index `i * total / count`), so a folder
 /// sorted by class still gives every class; the choice depends only on the list, never on a
-/// random number, so calibration is reproducible.
+/// random number, so calibration is reproducible. Without `count`, at most `defaultLimit`
+/// images are taken the same way (calibration keeps every crop in memory and runs two
+/// passes; more images rarely change the ranges).
 public struct CalibrationImages {
   public let source: String
   private let load: (Int) throws -> RGBImage
   private let names: [String]
 
   public var count: Int { names.count }
+
+  /// Images taken when no count is given.
+  public static let defaultLimit = 1000
+  /// Whether `defaultLimit` cut the list (no count was given).
+  public private(set) var limited = false
+  /// Images the source holds.
+  public private(set) var available = 0
 
   /// The display name of image `i` (a path, or `#N` in a dataset).
   public func name(_ i: Int) -> String { names[i] }
@@ -34,7 +43,10 @@ public struct CalibrationImages {
     var all: [String] = []
     var loader: ((Int) throws -> RGBImage)?
     if fm.fileExists(atPath: source, isDirectory: &isDir) {
-      if isDir.boolValue {
+      if !isDir.boolValue,
+         LabeledDataset.imageExtensions.contains((source as NSString).pathExtension.lowercased()) {
+        all = [source]  // one image
+      } else if isDir.boolValue {
         let base = URL(fileURLWithPath: source)
         let walker = fm.enumerator(atPath: source)
         while let rel = walker?.nextObject() as? String {
@@ -47,8 +59,8 @@ public struct CalibrationImages {
         guard let data = fm.contents(atPath: source), let text = String(data: data, encoding: .utf8)
         else { throw CalibrationSourceError.unreadable(source) }
         let dir = (source as NSString).deletingLastPathComponent
-        for raw in text.split(separator: "\n") {
-          let line = raw.trimmingCharacters(in: .whitespaces)
+        for raw in text.split(whereSeparator: \.isNewline) {
+          let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
           if line.isEmpty || line.hasPrefix("#") { continue }
           all.append(line.hasPrefix("/") ? line : (dir as NSString).appendingPathComponent(line))
         }
@@ -58,12 +70,16 @@ public struct CalibrationImages {
       all = (0..<dataset.count).map { "#\($0)" }
       loader = { try dataset.sample($0).image }
     } else {
-      throw CalibrationSourceError.unreadable(source)
+      throw CalibrationSourceError.missing(source)
     }
     guard !all.isEmpty else { throw CalibrationSourceError.empty(source) }
     var picked = Array(all.indices)
-    if let count, count < all.count {
-      guard count > 0 else { throw CalibrationSourceError.badCount(count) }
+    if let count { guard count > 0 else { throw CalibrationSourceError.badCount(count) } }
+    let wanted = count ?? Self.defaultLimit
+    limited = count == nil && all.count > wanted
+    available = all.count
+    if wanted < all.count {
+      let count = wanted
       picked = (0..<count).map { $0 * all.count / count }
     }
     names = picked.map { all[$0] }
@@ -79,6 +95,7 @@ public struct CalibrationImages {
 
 public enum CalibrationSourceError: Error, CustomStringConvertible {
   case unreadable(String)
+  case missing(String)
   case empty(String)
   case badCount(Int)
 
@@ -87,6 +104,9 @@ public enum CalibrationSourceError: Error, CustomStringConvertible {
     case .unreadable(let s):
       return "calibration source '\(s)' is neither a folder, a list file nor a dataset spec "
         + "(fashion-mnist:DIR[:train], folder:DIR)"
+    case .missing(let s):
+      return "calibration source '\(s)' does not exist: give a folder of images, a text file "
+        + "listing image paths, or a dataset spec (fashion-mnist:DIR[:train], folder:DIR)"
     case .empty(let s): return "calibration source '\(s)' holds no JPEG, PNG or PPM/PGM images"
     case .badCount(let n): return "--calib-count must be at least 1, got \(n)"
     }

@@ -166,7 +166,9 @@ public enum ModelFile {
 
   /// Writes `encode(m)` to `path` (created or truncated).
   public static func write(_ m: QuantizedModel, to path: String) throws {
-    try Data(encode(m)).write(to: URL(fileURLWithPath: path))
+    // Atomic (a temporary file renamed over the target): a process that has the old model
+    // mapped keeps its pages, and a crash or a full disk never leaves half a model behind.
+    try Data(encode(m)).write(to: URL(fileURLWithPath: path), options: .atomic)
   }
 
   /// CRC-32C (Castagnoli) of a file with header bytes 24..27 counted as zero, the value

@@ -82,6 +82,12 @@ public struct Quantizer {
       throw QuantizeError.outOfRange("\(bins) histogram bins: at least 256 (one per int8 code)")
     }
     var local = observers
+    let names = Quantizer.producerNames(split)
+    // Refuse non-finite activations before pass 2: a histogram over an infinite range has no
+    // meaningful bins.
+    for t in local.indices where t != split.inputTensor && local[t].count > 0 && !local[t].isFinite {
+      throw QuantizeError.nonFiniteActivation(tensor: names[t], min: local[t].min, max: local[t].max)
+    }
     if method.needsHistogram {
       for i in local.indices where i != split.inputTensor { local[i].beginHistogram(bins: bins) }
       let ops = split.ops
@@ -94,7 +100,6 @@ public struct Quantizer {
     } else {
       progress?(images.count, images.count)
     }
-    let names = Quantizer.producerNames(split)
     func range(_ t: Int) throws -> TensorRange {
       guard local[t].isFinite else {
         throw QuantizeError.nonFiniteActivation(tensor: names[t], min: local[t].min,
