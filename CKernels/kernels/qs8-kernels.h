@@ -123,6 +123,15 @@ static inline int8_t vgl_qs8_finish(int32_t acc, float scale,
   return (int8_t)code;
 }
 
+/// The input row (or column) that output position `out` reads through tap `tap` along one
+/// axis: out * stride + tap - pad, or SIZE_MAX when that lies before the start of the map. The
+/// tap reads zero padding unless the result is below the input's height (width). Shared by the
+/// windowed kernels (STEM, CONV kxk, DWCONV) so that padding is decided in one place.
+static inline size_t vgl_qs8_tap_position(size_t out, size_t tap, size_t stride, size_t pad) {
+  const size_t padded = out * stride + tap;
+  return padded < pad ? SIZE_MAX : padded - pad;
+}
+
 /// STEM: dense conv over uint8 HWC pixels [in_height][in_width][in_channels] with per-channel
 /// pixel zero points [in_channels]; weight [out_channels][kernel][kernel][in_channels].
 /// Output [out_height][out_width][out_channels] int8.

@@ -1,10 +1,9 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 
+#include "runtime-internal.h"
 #include "vigil_f32.h"
 
 // Validation of an fp32 plan: the boundary where untrusted numbers are checked once, so that
@@ -36,19 +35,6 @@ static const char *op_kind_name(uint32_t kind) {
   return "unknown";
 }
 
-// Writes the formatted message (always NUL-terminated when capacity != 0) and returns status.
-static vgl_status fail(vgl_status status, char *message, size_t capacity, const char *format,
-                       ...) {
-  if (message != NULL && capacity != 0) {
-    va_list args;
-    va_start(args, format);
-    const int written = vsnprintf(message, capacity, format, args);
-    va_end(args);
-    if (written < 0) message[0] = '\0';
-  }
-  return status;
-}
-
 static uint64_t tensor_size(const vgl_f32_tensor *tensor) {
   // Only called on tensors already checked not to overflow.
   return (uint64_t)tensor->channels * tensor->height * tensor->width;
@@ -60,48 +46,43 @@ static bool ranges_overlap(const vgl_f32_tensor *a, const vgl_f32_tensor *b) {
   return a->offset < b_end && b->offset < a_end;
 }
 
-// The conv's output extent along one axis, or 0 when the kernel does not fit.
-static uint64_t conv_extent(uint32_t in, uint32_t kernel, uint32_t stride, uint32_t pad) {
-  const uint64_t padded = (uint64_t)in + 2u * (uint64_t)pad;
-  if (padded < kernel) return 0;
-  return (padded - kernel) / stride + 1;
-}
-
 static vgl_status validate_conv(uint32_t index, const vgl_f32_op *op, const vgl_f32_tensor *in,
                                 const vgl_f32_tensor *out, char *message, size_t capacity) {
   if (op->kernel == 0 || op->kernel > kMaxKernel || op->kernel % 2 == 0) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "op %" PRIu32 " (conv): kernel %" PRIu32 " is not an odd size in 1..%d", index,
-                op->kernel, kMaxKernel);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "op %" PRIu32 " (conv): kernel %" PRIu32 " is not an odd size in 1..%d", index,
+                    op->kernel, kMaxKernel);
   }
   if (op->stride == 0 || op->stride > kMaxStride) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "op %" PRIu32 " (conv): stride %" PRIu32 " is not in 1..%d", index, op->stride,
-                kMaxStride);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "op %" PRIu32 " (conv): stride %" PRIu32 " is not in 1..%d", index, op->stride,
+                    kMaxStride);
   }
   if (op->pad >= op->kernel) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "op %" PRIu32 " (conv): pad %" PRIu32 " is not below kernel %" PRIu32, index,
-                op->pad, op->kernel);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "op %" PRIu32 " (conv): pad %" PRIu32 " is not below kernel %" PRIu32, index,
+                    op->pad, op->kernel);
   }
   const bool dense = op->groups == 1;
   const bool depthwise = op->groups == in->channels && out->channels == in->channels;
   if (!dense && !depthwise) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "op %" PRIu32 " (conv): groups %" PRIu32 " with %" PRIu32 " input and %" PRIu32
-                " output channels is neither 1 nor depthwise (groups = input = output channels)",
-                index, op->groups, in->channels, out->channels);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "op %" PRIu32 " (conv): groups %" PRIu32 " with %" PRIu32
+                    " input and %" PRIu32 " output channels is neither 1 nor depthwise"
+                    " (groups = input = output channels)",
+                    index, op->groups, in->channels, out->channels);
   }
-  const uint64_t want_h = conv_extent(in->height, op->kernel, op->stride, op->pad);
-  const uint64_t want_w = conv_extent(in->width, op->kernel, op->stride, op->pad);
+  const uint64_t want_h = vgl_conv_extent(in->height, op->kernel, op->stride, op->pad);
+  const uint64_t want_w = vgl_conv_extent(in->width, op->kernel, op->stride, op->pad);
   if (want_h == 0 || want_w == 0 || want_h != out->height || want_w != out->width) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "op %" PRIu32 " (conv): output tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32
-                "x%" PRIu32 " but input %" PRIu32 "x%" PRIu32 "x%" PRIu32 " with kernel %" PRIu32
-                " stride %" PRIu32 " pad %" PRIu32 " gives %" PRIu32 "x%" PRIu64 "x%" PRIu64,
-                index, op->output, out->channels, out->height, out->width, in->channels,
-                in->height, in->width, op->kernel, op->stride, op->pad, out->channels, want_h,
-                want_w);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "op %" PRIu32 " (conv): output tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32
+                    "x%" PRIu32 " but input %" PRIu32 "x%" PRIu32 "x%" PRIu32
+                    " with kernel %" PRIu32 " stride %" PRIu32 " pad %" PRIu32 " gives %" PRIu32
+                    "x%" PRIu64 "x%" PRIu64,
+                    index, op->output, out->channels, out->height, out->width, in->channels,
+                    in->height, in->width, op->kernel, op->stride, op->pad, out->channels, want_h,
+                    want_w);
   }
   return VGL_OK;
 }
@@ -112,24 +93,25 @@ static vgl_status validate_op(const vgl_f32_plan *plan, uint32_t index, char *me
   const char *name = op_kind_name(op->kind);
   if (op->kind != VGL_F32_CONV && op->kind != VGL_F32_MRCONV && op->kind != VGL_F32_GAP &&
       op->kind != VGL_F32_ACT) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "op %" PRIu32 ": unknown kind %" PRIu32 " (conv = 1, mrconv = 2, gap = 3, act = 4)",
-                index, op->kind);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "op %" PRIu32 ": unknown kind %" PRIu32
+                    " (conv = 1, mrconv = 2, gap = 3, act = 4)",
+                    index, op->kind);
   }
   if (op->activation != VGL_ACT_NONE && op->activation != VGL_ACT_GELU) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "op %" PRIu32 " (%s): unknown activation %" PRIu32 " (none = 0, gelu = 1)",
-                index, name, op->activation);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "op %" PRIu32 " (%s): unknown activation %" PRIu32 " (none = 0, gelu = 1)",
+                    index, name, op->activation);
   }
   const uint32_t ids[3] = {op->input, op->output, op->residual};
   const char *roles[3] = {"input", "output", "residual"};
   for (int role = 0; role < 3; role++) {
     if (role == 2 && ids[role] == VGL_NO_TENSOR) continue;
     if (ids[role] >= plan->tensor_count) {
-      return fail(VGL_E_BAD_PLAN, message, capacity,
-                  "op %" PRIu32 " (%s): %s tensor id %" PRIu32
-                  " is not below tensor count %" PRIu32,
-                  index, name, roles[role], ids[role], plan->tensor_count);
+      return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                      "op %" PRIu32 " (%s): %s tensor id %" PRIu32
+                      " is not below tensor count %" PRIu32,
+                      index, name, roles[role], ids[role], plan->tensor_count);
     }
   }
   const vgl_f32_tensor *in = &plan->tensors[op->input];
@@ -144,22 +126,22 @@ static vgl_status validate_op(const vgl_f32_plan *plan, uint32_t index, char *me
     case VGL_F32_ACT:
       if (in->channels != out->channels || in->height != out->height ||
           in->width != out->width) {
-        status = fail(VGL_E_BAD_PLAN, message, capacity,
-                      "op %" PRIu32 " (%s): output tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32
-                      "x%" PRIu32 " but must equal input tensor %" PRIu32 ", %" PRIu32 "x%" PRIu32
-                      "x%" PRIu32,
-                      index, name, op->output, out->channels, out->height, out->width, op->input,
-                      in->channels, in->height, in->width);
+        status = vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                          "op %" PRIu32 " (%s): output tensor %" PRIu32 " is %" PRIu32
+                          "x%" PRIu32 "x%" PRIu32 " but must equal input tensor %" PRIu32
+                          ", %" PRIu32 "x%" PRIu32 "x%" PRIu32,
+                          index, name, op->output, out->channels, out->height, out->width,
+                          op->input, in->channels, in->height, in->width);
       }
       break;
     case VGL_F32_GAP:
       if (out->channels != in->channels || out->height != 1 || out->width != 1) {
-        status = fail(VGL_E_BAD_PLAN, message, capacity,
-                      "op %" PRIu32 " (gap): output tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32
-                      "x%" PRIu32 " but input %" PRIu32 "x%" PRIu32 "x%" PRIu32 " pools to %" PRIu32
-                      "x1x1",
-                      index, op->output, out->channels, out->height, out->width, in->channels,
-                      in->height, in->width, in->channels);
+        status = vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                          "op %" PRIu32 " (gap): output tensor %" PRIu32 " is %" PRIu32
+                          "x%" PRIu32 "x%" PRIu32 " but input %" PRIu32 "x%" PRIu32 "x%" PRIu32
+                          " pools to %" PRIu32 "x1x1",
+                          index, op->output, out->channels, out->height, out->width, in->channels,
+                          in->height, in->width, in->channels);
       }
       break;
   }
@@ -167,8 +149,8 @@ static vgl_status validate_op(const vgl_f32_plan *plan, uint32_t index, char *me
 
   const bool has_weight = op->kind != VGL_F32_GAP && op->kind != VGL_F32_ACT;
   if (has_weight && (op->weight == NULL || op->bias == NULL)) {
-    return fail(VGL_E_BAD_PLAN, message, capacity, "op %" PRIu32 " (%s): %s pointer is NULL",
-                index, name, op->weight == NULL ? "weight" : "bias");
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity, "op %" PRIu32 " (%s): %s pointer is NULL",
+                    index, name, op->weight == NULL ? "weight" : "bias");
   }
   if (has_weight) {
     // The kernels index the weight array with size_t: its length must be addressable (this
@@ -180,36 +162,37 @@ static vgl_status validate_op(const vgl_f32_plan *plan, uint32_t index, char *me
     const uint64_t taps = op->kind == VGL_F32_MRCONV ? 1 : (uint64_t)op->kernel * op->kernel;
     const uint64_t limit = SIZE_MAX / sizeof(float);
     if (rows > limit / taps / columns) {  // rows * columns * taps > limit, without overflow
-      return fail(VGL_E_BAD_PLAN, message, capacity,
-                  "op %" PRIu32 " (%s): weight of %" PRIu64 "x%" PRIu64 "x%" PRIu64
-                  " floats exceeds this platform's %zu addressable floats",
-                  index, name, rows, columns, taps, (size_t)limit);
+      return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                      "op %" PRIu32 " (%s): weight of %" PRIu64 "x%" PRIu64 "x%" PRIu64
+                      " floats exceeds this platform's %zu addressable floats",
+                      index, name, rows, columns, taps, (size_t)limit);
     }
   }
   if (op->residual != VGL_NO_TENSOR) {
     const vgl_f32_tensor *res = &plan->tensors[op->residual];
     if (res->channels != out->channels || res->height != out->height ||
         res->width != out->width) {
-      return fail(VGL_E_BAD_PLAN, message, capacity,
-                  "op %" PRIu32 " (%s): residual tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32
-                  "x%" PRIu32 " but output tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32,
-                  index, name, op->residual, res->channels, res->height, res->width, op->output,
-                  out->channels, out->height, out->width);
+      return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                      "op %" PRIu32 " (%s): residual tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32
+                      "x%" PRIu32 " but output tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32
+                      "x%" PRIu32,
+                      index, name, op->residual, res->channels, res->height, res->width,
+                      op->output, out->channels, out->height, out->width);
     }
     if (ranges_overlap(out, res)) {
-      return fail(VGL_E_BAD_PLAN, message, capacity,
-                  "op %" PRIu32 " (%s): output tensor %" PRIu32 " [%" PRIu64 ", %" PRIu64
-                  ") overlaps residual tensor %" PRIu32 " [%" PRIu64 ", %" PRIu64 ")",
-                  index, name, op->output, out->offset, out->offset + tensor_size(out),
-                  op->residual, res->offset, res->offset + tensor_size(res));
+      return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                      "op %" PRIu32 " (%s): output tensor %" PRIu32 " [%" PRIu64 ", %" PRIu64
+                      ") overlaps residual tensor %" PRIu32 " [%" PRIu64 ", %" PRIu64 ")",
+                      index, name, op->output, out->offset, out->offset + tensor_size(out),
+                      op->residual, res->offset, res->offset + tensor_size(res));
     }
   }
   if (ranges_overlap(out, in)) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "op %" PRIu32 " (%s): output tensor %" PRIu32 " [%" PRIu64 ", %" PRIu64
-                ") overlaps input tensor %" PRIu32 " [%" PRIu64 ", %" PRIu64 ")",
-                index, name, op->output, out->offset, out->offset + tensor_size(out), op->input,
-                in->offset, in->offset + tensor_size(in));
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "op %" PRIu32 " (%s): output tensor %" PRIu32 " [%" PRIu64 ", %" PRIu64
+                    ") overlaps input tensor %" PRIu32 " [%" PRIu64 ", %" PRIu64 ")",
+                    index, name, op->output, out->offset, out->offset + tensor_size(out), op->input,
+                    in->offset, in->offset + tensor_size(in));
   }
   return VGL_OK;
 }
@@ -218,55 +201,49 @@ vgl_status vgl_f32_plan_validate(const vgl_f32_plan *plan, char *message,
                                  size_t message_capacity) {
   if (message != NULL && message_capacity != 0) message[0] = '\0';
   if (plan == NULL) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "plan is NULL");
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "plan is NULL");
   }
-  if (plan->tensor_count == 0 || plan->tensors == NULL) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
-                "plan has %" PRIu32 " tensors at %s", plan->tensor_count,
-                plan->tensors == NULL ? "NULL" : "a non-NULL pointer");
-  }
-  if (plan->op_count == 0 || plan->ops == NULL) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
-                "plan has %" PRIu32 " ops at %s", plan->op_count,
-                plan->ops == NULL ? "NULL" : "a non-NULL pointer");
-  }
+  const vgl_status arrays = vgl_check_plan_arrays(plan->tensor_count, plan->tensors,
+                                                  plan->op_count, plan->ops, message,
+                                                  message_capacity);
+  if (arrays != VGL_OK) return arrays;
   if (plan->scratch_floats > SIZE_MAX / sizeof(float)) {
-    return fail(VGL_E_BAD_PLAN, message, message_capacity,
-                "scratch of %" PRIu64 " floats exceeds this platform's %zu addressable floats",
-                plan->scratch_floats, SIZE_MAX / sizeof(float));
+    return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
+                    "scratch of %" PRIu64 " floats exceeds this platform's %zu addressable floats",
+                    plan->scratch_floats, SIZE_MAX / sizeof(float));
   }
 
   for (uint32_t id = 0; id < plan->tensor_count; id++) {
     const vgl_f32_tensor *tensor = &plan->tensors[id];
     if (tensor->channels == 0 || tensor->height == 0 || tensor->width == 0) {
-      return fail(VGL_E_BAD_PLAN, message, message_capacity,
-                  "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
-                  ": every dimension must be at least 1",
-                  id, tensor->channels, tensor->height, tensor->width);
+      return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
+                      "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
+                      ": every dimension must be at least 1",
+                      id, tensor->channels, tensor->height, tensor->width);
     }
     // channels * height < 2^64 always; the second product is checked before it is formed.
     const uint64_t plane = (uint64_t)tensor->channels * tensor->height;
     if (plane > UINT64_MAX / tensor->width) {
-      return fail(VGL_E_BAD_PLAN, message, message_capacity,
-                  "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
-                  ": its element count overflows 64 bits",
-                  id, tensor->channels, tensor->height, tensor->width);
+      return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
+                      "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
+                      ": its element count overflows 64 bits",
+                      id, tensor->channels, tensor->height, tensor->width);
     }
     const uint64_t size = plane * tensor->width;
     if (tensor->offset > plan->scratch_floats || size > plan->scratch_floats - tensor->offset) {
-      return fail(VGL_E_BAD_PLAN, message, message_capacity,
-                  "tensor %" PRIu32 " (%" PRIu32 "x%" PRIu32 "x%" PRIu32 ", %" PRIu64
-                  " floats at offset %" PRIu64 ") ends past the scratch of %" PRIu64 " floats",
-                  id, tensor->channels, tensor->height, tensor->width, size, tensor->offset,
-                  plan->scratch_floats);
+      return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
+                      "tensor %" PRIu32 " (%" PRIu32 "x%" PRIu32 "x%" PRIu32 ", %" PRIu64
+                      " floats at offset %" PRIu64 ") ends past the scratch of %" PRIu64 " floats",
+                      id, tensor->channels, tensor->height, tensor->width, size, tensor->offset,
+                      plan->scratch_floats);
     }
   }
   if (plan->input_tensor >= plan->tensor_count || plan->output_tensor >= plan->tensor_count) {
     const bool input_bad = plan->input_tensor >= plan->tensor_count;
-    return fail(VGL_E_BAD_PLAN, message, message_capacity,
-                "plan %s tensor id %" PRIu32 " is not below tensor count %" PRIu32,
-                input_bad ? "input" : "output",
-                input_bad ? plan->input_tensor : plan->output_tensor, plan->tensor_count);
+    return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
+                    "plan %s tensor id %" PRIu32 " is not below tensor count %" PRIu32,
+                    input_bad ? "input" : "output",
+                    input_bad ? plan->input_tensor : plan->output_tensor, plan->tensor_count);
   }
   for (uint32_t index = 0; index < plan->op_count; index++) {
     const vgl_status status = validate_op(plan, index, message, message_capacity);

@@ -10,8 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,25 +17,14 @@
 #include <unistd.h>
 
 #include "model-internal.h"
-
-static vgl_status io_fail(vgl_status status, char *message, size_t capacity, const char *format,
-                          ...) {
-  if (message != NULL && capacity != 0) {
-    va_list args;
-    va_start(args, format);
-    const int written = vsnprintf(message, capacity, format, args);
-    va_end(args);
-    if (written < 0) message[0] = '\0';
-  }
-  return status;
-}
+#include "runtime-internal.h"
 
 vgl_status vgl_model_open_file(const char *path, vgl_model **model_out, char *message,
                                size_t message_capacity) {
   if (message != NULL && message_capacity != 0) message[0] = '\0';
   if (path == NULL || model_out == NULL) {
-    return io_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "%s is NULL",
-                   path == NULL ? "path" : "model_out");
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "%s is NULL",
+                    path == NULL ? "path" : "model_out");
   }
   *model_out = NULL;
   int fd;
@@ -45,38 +32,38 @@ vgl_status vgl_model_open_file(const char *path, vgl_model **model_out, char *me
     fd = open(path, O_RDONLY | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
-    return io_fail(VGL_E_IO, message, message_capacity, "cannot open '%s': %s", path,
-                   strerror(errno));
+    return vgl_fail(VGL_E_IO, message, message_capacity, "cannot open '%s': %s", path,
+                    strerror(errno));
   }
   struct stat info;
   if (fstat(fd, &info) != 0) {
     const int error = errno;
     close(fd);
-    return io_fail(VGL_E_IO, message, message_capacity, "cannot stat '%s': %s", path,
-                   strerror(error));
+    return vgl_fail(VGL_E_IO, message, message_capacity, "cannot stat '%s': %s", path,
+                    strerror(error));
   }
   if (!S_ISREG(info.st_mode)) {
     close(fd);
-    return io_fail(VGL_E_IO, message, message_capacity, "'%s' is not a regular file", path);
+    return vgl_fail(VGL_E_IO, message, message_capacity, "'%s' is not a regular file", path);
   }
   if (info.st_size <= 0) {
     close(fd);
-    return io_fail(VGL_E_TRUNCATED, message, message_capacity,
-                   "'%s' is empty; a .vigil file has at least a 64-byte header", path);
+    return vgl_fail(VGL_E_TRUNCATED, message, message_capacity,
+                    "'%s' is empty; a .vigil file has at least a 64-byte header", path);
   }
   if ((uint64_t)info.st_size > SIZE_MAX) {
     close(fd);
-    return io_fail(VGL_E_IO, message, message_capacity,
-                   "'%s' has %" PRIu64 " bytes, more than this platform can map", path,
-                   (uint64_t)info.st_size);
+    return vgl_fail(VGL_E_IO, message, message_capacity,
+                    "'%s' has %" PRIu64 " bytes, more than this platform can map", path,
+                    (uint64_t)info.st_size);
   }
   const size_t size = (size_t)info.st_size;
   void *mapping = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
   const int map_error = errno;
   close(fd);  // the mapping keeps the file
   if (mapping == MAP_FAILED) {
-    return io_fail(VGL_E_IO, message, message_capacity, "cannot map '%s' (%zu bytes): %s", path,
-                   size, strerror(map_error));
+    return vgl_fail(VGL_E_IO, message, message_capacity, "cannot map '%s' (%zu bytes): %s", path,
+                    size, strerror(map_error));
   }
   vgl_model *model = NULL;
   const vgl_status status = vgl_model_open(mapping, size, &model, message, message_capacity);

@@ -2,13 +2,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model-internal.h"
+#include "runtime-internal.h"
 
 // The .vigil loader: the boundary where an untrusted file becomes a plan. Every number is read
 // with explicit little-endian loads (no struct is overlaid on the file) and checked before it
@@ -31,18 +30,6 @@
 //      embedding).
 //
 // Only then is a model returned. After this file, nothing re-checks the file's numbers.
-
-static vgl_status fail(vgl_status status, char *message, size_t capacity, const char *format,
-                       ...) {
-  if (message != NULL && capacity != 0) {
-    va_list args;
-    va_start(args, format);
-    const int written = vsnprintf(message, capacity, format, args);
-    va_end(args);
-    if (written < 0) message[0] = '\0';
-  }
-  return status;
-}
 
 static uint32_t load_u32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -138,19 +125,7 @@ static const char *section_name(uint32_t kind) {
   return "unknown";
 }
 
-static const char *kind_name(uint32_t kind) {
-  switch (kind) {
-    case VGL_Q8_STEM: return "stem";
-    case VGL_Q8_CONV: return "conv";
-    case VGL_Q8_DWCONV: return "dwconv";
-    case VGL_Q8_MRCONV: return "mrconv";
-    case VGL_Q8_GAP: return "gap";
-    case VGL_Q8_HEAD: return "head";
-  }
-  return "unknown";
-}
-
-#define BAD(l, ...) fail(VGL_E_BAD_MODEL, (l)->message, (l)->capacity, __VA_ARGS__)
+#define BAD(l, ...) vgl_fail(VGL_E_BAD_MODEL, (l)->message, (l)->capacity, __VA_ARGS__)
 
 // a * b, or UINT64_MAX when that overflows (no array in a file can be that long).
 static uint64_t mul_sat(uint64_t a, uint64_t b) {
@@ -165,32 +140,32 @@ static const uint8_t kMagic[8] = {'V', 'I', 'G', 'I', 'L', 0, 0, 0};
 static vgl_status check_header(loader *l, uint32_t *layout_out) {
   const uint8_t *d = l->data;
   if (l->size < sizeof kMagic) {
-    return fail(VGL_E_TRUNCATED, l->message, l->capacity,
-                "file has %" PRIu64 " bytes, a .vigil header needs %u", l->size,
-                VGL_MODEL_HEADER_BYTES);
+    return vgl_fail(VGL_E_TRUNCATED, l->message, l->capacity,
+                    "file has %" PRIu64 " bytes, a .vigil header needs %u", l->size,
+                    VGL_MODEL_HEADER_BYTES);
   }
   if (memcmp(d, kMagic, sizeof kMagic) != 0) {
-    return fail(VGL_E_BAD_MAGIC, l->message, l->capacity,
-                "bytes 0..7 are %02x %02x %02x %02x %02x %02x %02x %02x, a .vigil file starts "
-                "with \"VIGIL\" and three zero bytes",
-                d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
+    return vgl_fail(VGL_E_BAD_MAGIC, l->message, l->capacity,
+                    "bytes 0..7 are %02x %02x %02x %02x %02x %02x %02x %02x, a .vigil file starts "
+                    "with \"VIGIL\" and three zero bytes",
+                    d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
   }
   if (l->size < 12) {
-    return fail(VGL_E_TRUNCATED, l->message, l->capacity,
-                "file has %" PRIu64 " bytes, a .vigil header needs %u", l->size,
-                VGL_MODEL_HEADER_BYTES);
+    return vgl_fail(VGL_E_TRUNCATED, l->message, l->capacity,
+                    "file has %" PRIu64 " bytes, a .vigil header needs %u", l->size,
+                    VGL_MODEL_HEADER_BYTES);
   }
   const uint32_t version = load_u32(d + 8);
   if (version != VGL_MODEL_FORMAT_VERSION) {
-    return fail(VGL_E_VERSION, l->message, l->capacity,
-                "format version %" PRIu32 ", this build reads version %u%s", version,
-                VGL_MODEL_FORMAT_VERSION,
-                version > VGL_MODEL_FORMAT_VERSION ? ": update the runtime" : "");
+    return vgl_fail(VGL_E_VERSION, l->message, l->capacity,
+                    "format version %" PRIu32 ", this build reads version %u%s", version,
+                    VGL_MODEL_FORMAT_VERSION,
+                    version > VGL_MODEL_FORMAT_VERSION ? ": update the runtime" : "");
   }
   if (l->size < VGL_MODEL_HEADER_BYTES) {
-    return fail(VGL_E_TRUNCATED, l->message, l->capacity,
-                "file has %" PRIu64 " bytes, a .vigil header needs %u", l->size,
-                VGL_MODEL_HEADER_BYTES);
+    return vgl_fail(VGL_E_TRUNCATED, l->message, l->capacity,
+                    "file has %" PRIu64 " bytes, a .vigil header needs %u", l->size,
+                    VGL_MODEL_HEADER_BYTES);
   }
   const uint32_t header_bytes = load_u32(d + 12);
   if (header_bytes != VGL_MODEL_HEADER_BYTES) {
@@ -199,9 +174,9 @@ static vgl_status check_header(loader *l, uint32_t *layout_out) {
   }
   const uint64_t file_bytes = load_u64(d + 16);
   if (file_bytes > l->size) {
-    return fail(VGL_E_TRUNCATED, l->message, l->capacity,
-                "file has %" PRIu64 " bytes, its header says %" PRIu64 " (missing %" PRIu64 ")",
-                l->size, file_bytes, file_bytes - l->size);
+    return vgl_fail(VGL_E_TRUNCATED, l->message, l->capacity,
+                    "file has %" PRIu64 " bytes, its header says %" PRIu64 " (missing %" PRIu64 ")",
+                    l->size, file_bytes, file_bytes - l->size);
   }
   if (file_bytes < l->size) {
     return BAD(l, "file has %" PRIu64 " bytes, its header says %" PRIu64 " (%" PRIu64
@@ -212,17 +187,17 @@ static vgl_status check_header(loader *l, uint32_t *layout_out) {
   (void)vgl_model_checksum(d, (size_t)l->size, &checksum);
   const uint32_t stored = load_u32(d + VGL_MODEL_CHECKSUM_OFFSET);
   if (checksum != stored) {
-    return fail(VGL_E_CHECKSUM, l->message, l->capacity,
-                "CRC-32C of the %" PRIu64 " bytes is 0x%08" PRIx32 ", the header stores 0x%08"
-                PRIx32 ": the file is corrupt",
-                l->size, checksum, stored);
+    return vgl_fail(VGL_E_CHECKSUM, l->message, l->capacity,
+                    "CRC-32C of the %" PRIu64 " bytes is 0x%08" PRIx32 ", the header stores 0x%08"
+                    PRIx32 ": the file is corrupt",
+                    l->size, checksum, stored);
   }
   const uint32_t layout = load_u32(d + 28);
   if (layout != VGL_MODEL_LAYOUT_REFERENCE) {
-    return fail(VGL_E_UNSUPPORTED, l->message, l->capacity,
-                "weight layout %" PRIu32 " is not one this build runs (it runs layout %u, the "
-                "portable reference layout): re-pack the model for layout %u",
-                layout, VGL_MODEL_LAYOUT_REFERENCE, VGL_MODEL_LAYOUT_REFERENCE);
+    return vgl_fail(VGL_E_UNSUPPORTED, l->message, l->capacity,
+                    "weight layout %" PRIu32 " is not one this build runs (it runs layout %u, the "
+                    "portable reference layout): re-pack the model for layout %u",
+                    layout, VGL_MODEL_LAYOUT_REFERENCE, VGL_MODEL_LAYOUT_REFERENCE);
   }
   *layout_out = layout;
   const uint32_t count = load_u32(d + 32);
@@ -608,7 +583,7 @@ static vgl_status decode_ops(loader *l, vgl_model *m) {
     const float residual_scale = load_f32(r + 56);
     vgl_status status = check_string(l, r + VGL_OP_NAME_OFFSET, "op name", index);
     if (status != VGL_OK) return status;
-    const char *kind = kind_name(op->kind);
+    const char *kind = vgl_q8_kind_name(op->kind);
     if (op->reserved != 0 || load_u32(r + 68) != 0 || load_u64(r + 152) != 0) {
       return BAD(l, "op %" PRIu32 " (%s): reserved fields must be zero", index, kind);
     }
@@ -730,21 +705,21 @@ vgl_status vgl_model_open(const void *data, size_t size, vgl_model **model_out, 
                           size_t message_capacity) {
   if (message != NULL && message_capacity != 0) message[0] = '\0';
   if (model_out == NULL) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "model_out is NULL");
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "model_out is NULL");
   }
   *model_out = NULL;
   if (data == NULL) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "data is NULL");
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "data is NULL");
   }
   if ((uintptr_t)data % VGL_MODEL_ALIGNMENT != 0) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
-                "data at address %p is not %u-byte aligned (remainder %u): mmap the file or "
-                "copy it into aligned memory",
-                data, VGL_MODEL_ALIGNMENT, (unsigned)((uintptr_t)data % VGL_MODEL_ALIGNMENT));
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
+                    "data at address %p is not %u-byte aligned (remainder %u): mmap the file or "
+                    "copy it into aligned memory",
+                    data, VGL_MODEL_ALIGNMENT, (unsigned)((uintptr_t)data % VGL_MODEL_ALIGNMENT));
   }
   if (!host_is_little_endian()) {
-    return fail(VGL_E_UNSUPPORTED, message, message_capacity,
-                "this host is big-endian; .vigil weights are little-endian and used in place");
+    return vgl_fail(VGL_E_UNSUPPORTED, message, message_capacity,
+                    "this host is big-endian; .vigil weights are little-endian and used in place");
   }
   loader l;
   memset(&l, 0, sizeof l);
@@ -780,9 +755,9 @@ vgl_status vgl_model_open(const void *data, size_t size, vgl_model **model_out, 
   const size_t total = ops_at + (size_t)op_count * sizeof(vgl_q8_op);
   uint8_t *block = calloc(1, total);
   if (block == NULL) {
-    return fail(VGL_E_OUT_OF_MEMORY, message, message_capacity,
-                "cannot allocate %zu bytes for %" PRIu32 " tensors and %" PRIu32 " ops", total,
-                tensor_count, op_count);
+    return vgl_fail(VGL_E_OUT_OF_MEMORY, message, message_capacity,
+                    "cannot allocate %zu bytes for %" PRIu32 " tensors and %" PRIu32 " ops", total,
+                    tensor_count, op_count);
   }
   vgl_model *m = (vgl_model *)block;
   m->data = data;
@@ -810,8 +785,8 @@ vgl_status vgl_model_open(const void *data, size_t size, vgl_model **model_out, 
   status = vgl_q8_plan_validate(&m->plan, plan_message, sizeof plan_message);
   if (status != VGL_OK) {
     free(block);
-    return fail(status == VGL_E_INVALID_ARGUMENT ? VGL_E_BAD_MODEL : status, message,
-                message_capacity, "plan: %s", plan_message);
+    return vgl_fail(status == VGL_E_INVALID_ARGUMENT ? VGL_E_BAD_MODEL : status, message,
+                    message_capacity, "plan: %s", plan_message);
   }
   if ((status = check_plan_matches(&l, m)) != VGL_OK) {
     free(block);
@@ -891,7 +866,7 @@ vgl_status vgl_arena_alloc(uint64_t bytes, void **arena_out, char *message,
                            size_t message_capacity) {
   if (message != NULL && message_capacity != 0) message[0] = '\0';
   if (arena_out == NULL) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "arena_out is NULL");
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "arena_out is NULL");
   }
   *arena_out = NULL;
   const uint64_t rounded = bytes == 0 ? VGL_Q8_ALIGNMENT
@@ -901,8 +876,8 @@ vgl_status vgl_arena_alloc(uint64_t bytes, void **arena_out, char *message,
     arena = aligned_alloc(VGL_Q8_ALIGNMENT, (size_t)rounded);
   }
   if (arena == NULL) {
-    return fail(VGL_E_OUT_OF_MEMORY, message, message_capacity,
-                "arena: cannot allocate %" PRIu64 " B", bytes);
+    return vgl_fail(VGL_E_OUT_OF_MEMORY, message, message_capacity,
+                    "arena: cannot allocate %" PRIu64 " B", bytes);
   }
   *arena_out = arena;
   return VGL_OK;
@@ -915,12 +890,12 @@ vgl_status vgl_instance_init(const vgl_model *model, void *arena, uint64_t arena
                              size_t message_capacity) {
   if (message != NULL && message_capacity != 0) message[0] = '\0';
   if (model == NULL || arena == NULL || instance_out == NULL) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "%s is NULL",
-                model == NULL ? "model" : arena == NULL ? "arena" : "instance_out");
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "%s is NULL",
+                    model == NULL ? "model" : arena == NULL ? "arena" : "instance_out");
   }
   if ((uintptr_t)arena % VGL_Q8_ALIGNMENT != 0) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
-                "arena at address %p is not %u-byte aligned", arena, VGL_Q8_ALIGNMENT);
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
+                    "arena at address %p is not %u-byte aligned", arena, VGL_Q8_ALIGNMENT);
   }
   const vgl_status status = vgl_q8_arena_check(&model->plan, arena_bytes, message,
                                                message_capacity);

@@ -2,11 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "runtime-internal.h"
 #include "vigil_q8.h"
 
 // Validation of an int8 plan: the boundary where untrusted numbers are checked once, so that
@@ -37,30 +36,6 @@ enum {
 };
 #define MAX_POOL_PIXELS (UINT64_C(1) << 23)  // 2^23 * 255 < 2^31
 
-static const char *kind_name(uint32_t kind) {
-  switch (kind) {
-    case VGL_Q8_STEM: return "stem";
-    case VGL_Q8_CONV: return "conv";
-    case VGL_Q8_DWCONV: return "dwconv";
-    case VGL_Q8_MRCONV: return "mrconv";
-    case VGL_Q8_GAP: return "gap";
-    case VGL_Q8_HEAD: return "head";
-  }
-  return "unknown";
-}
-
-static vgl_status fail(vgl_status status, char *message, size_t capacity, const char *format,
-                       ...) {
-  if (message != NULL && capacity != 0) {
-    va_list args;
-    va_start(args, format);
-    const int written = vsnprintf(message, capacity, format, args);
-    va_end(args);
-    if (written < 0) message[0] = '\0';
-  }
-  return status;
-}
-
 static uint64_t tensor_bytes(const vgl_q8_tensor *tensor) {
   return (uint64_t)tensor->channels * tensor->height * tensor->width;
 }
@@ -75,12 +50,6 @@ static bool tensors_overlap(const vgl_q8_tensor *a, const vgl_q8_tensor *b) {
 
 static bool scale_ok(float scale) { return scale > 0.0f && isfinite(scale); }
 
-static uint64_t conv_extent(uint32_t in, uint32_t kernel, uint32_t stride, uint32_t pad) {
-  const uint64_t padded = (uint64_t)in + 2u * (uint64_t)pad;
-  if (padded < kernel) return 0;
-  return (padded - kernel) / stride + 1;
-}
-
 // A short-lived context so that each check reads as one line.
 typedef struct checker {
   const vgl_q8_plan *plan;
@@ -90,9 +59,9 @@ typedef struct checker {
   size_t capacity;
 } checker;
 
-#define OP_FAIL(c, format, ...)                                                          \
-  fail(VGL_E_BAD_PLAN, (c)->message, (c)->capacity, "op %" PRIu32 " (%s): " format, \
-       (c)->index, (c)->name, __VA_ARGS__)
+#define OP_FAIL(c, format, ...)                                                         \
+  vgl_fail(VGL_E_BAD_PLAN, (c)->message, (c)->capacity, "op %" PRIu32 " (%s): " format, \
+           (c)->index, (c)->name, __VA_ARGS__)
 
 static vgl_status check_window(const checker *c, const vgl_q8_op *op, const vgl_q8_tensor *in,
                                const vgl_q8_tensor *out, bool depthwise) {
@@ -110,8 +79,8 @@ static vgl_status check_window(const checker *c, const vgl_q8_op *op, const vgl_
                       " (depthwise keeps the count)",
                    in->channels, out->channels);
   }
-  const uint64_t want_h = conv_extent(in->height, op->kernel, op->stride, op->pad);
-  const uint64_t want_w = conv_extent(in->width, op->kernel, op->stride, op->pad);
+  const uint64_t want_h = vgl_conv_extent(in->height, op->kernel, op->stride, op->pad);
+  const uint64_t want_w = vgl_conv_extent(in->width, op->kernel, op->stride, op->pad);
   if (want_h == 0 || want_w == 0 || want_h != out->height || want_w != out->width) {
     return OP_FAIL(c, "output tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
                       " but input %" PRIu32 "x%" PRIu32 "x%" PRIu32 " with kernel %" PRIu32
@@ -205,13 +174,13 @@ static vgl_status check_id(const checker *c, const char *role, uint32_t id) {
 static vgl_status validate_op(const vgl_q8_plan *plan, uint32_t index, char *message,
                               size_t capacity) {
   const vgl_q8_op *op = &plan->ops[index];
-  const checker context = {plan, index, kind_name(op->kind), message, capacity};
+  const checker context = {plan, index, vgl_q8_kind_name(op->kind), message, capacity};
   const checker *c = &context;
   if (op->kind < VGL_Q8_STEM || op->kind > VGL_Q8_HEAD) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "op %" PRIu32 ": unknown kind %" PRIu32
-                " (stem 1, conv 2, dwconv 3, mrconv 4, gap 5, head 6)",
-                index, op->kind);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "op %" PRIu32 ": unknown kind %" PRIu32
+                    " (stem 1, conv 2, dwconv 3, mrconv 4, gap 5, head 6)",
+                    index, op->kind);
   }
   const bool head = op->kind == VGL_Q8_HEAD;
   if (head != (index + 1 == plan->op_count)) {
@@ -355,40 +324,40 @@ static vgl_status validate_tensor(const vgl_q8_plan *plan, uint32_t id, char *me
                                   size_t capacity) {
   const vgl_q8_tensor *t = &plan->tensors[id];
   if (t->channels == 0 || t->height == 0 || t->width == 0) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
-                ": every dimension must be at least 1",
-                id, t->channels, t->height, t->width);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
+                    ": every dimension must be at least 1",
+                    id, t->channels, t->height, t->width);
   }
   const uint64_t plane = (uint64_t)t->channels * t->height;
   if (plane > UINT64_MAX / t->width) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
-                ": its byte count overflows 64 bits",
-                id, t->channels, t->height, t->width);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
+                    ": its byte count overflows 64 bits",
+                    id, t->channels, t->height, t->width);
   }
   const uint64_t bytes = plane * t->width;
   if (t->offset % VGL_Q8_ALIGNMENT != 0) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "tensor %" PRIu32 " offset %" PRIu64 " is not a multiple of %u (remainder %"
-                PRIu64 ")",
-                id, t->offset, VGL_Q8_ALIGNMENT, t->offset % VGL_Q8_ALIGNMENT);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "tensor %" PRIu32 " offset %" PRIu64 " is not a multiple of %u (remainder %"
+                    PRIu64 ")",
+                    id, t->offset, VGL_Q8_ALIGNMENT, t->offset % VGL_Q8_ALIGNMENT);
   }
   if (t->offset > plan->arena_bytes || bytes > plan->arena_bytes - t->offset) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "tensor %" PRIu32 " (%" PRIu32 "x%" PRIu32 "x%" PRIu32 ", %" PRIu64
-                " B at offset %" PRIu64 ") ends past the arena of %" PRIu64 " B",
-                id, t->channels, t->height, t->width, bytes, t->offset, plan->arena_bytes);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "tensor %" PRIu32 " (%" PRIu32 "x%" PRIu32 "x%" PRIu32 ", %" PRIu64
+                    " B at offset %" PRIu64 ") ends past the arena of %" PRIu64 " B",
+                    id, t->channels, t->height, t->width, bytes, t->offset, plan->arena_bytes);
   }
   if (id == plan->input_tensor) return VGL_OK;  // uint8 pixels: no scale, no zero point
   if (!scale_ok(t->scale)) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "tensor %" PRIu32 " scale %g is not finite and > 0", id, (double)t->scale);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "tensor %" PRIu32 " scale %g is not finite and > 0", id, (double)t->scale);
   }
   if (t->zero_point < -128 || t->zero_point > 127) {
-    return fail(VGL_E_BAD_PLAN, message, capacity,
-                "tensor %" PRIu32 " zero point %" PRId32 " is outside [-128, 127]", id,
-                t->zero_point);
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "tensor %" PRIu32 " zero point %" PRId32 " is outside [-128, 127]", id,
+                    t->zero_point);
   }
   return VGL_OK;
 }
@@ -397,27 +366,21 @@ vgl_status vgl_q8_plan_validate(const vgl_q8_plan *plan, char *message,
                                 size_t message_capacity) {
   if (message != NULL && message_capacity != 0) message[0] = '\0';
   if (plan == NULL) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "plan is NULL");
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "plan is NULL");
   }
-  if (plan->tensor_count == 0 || plan->tensors == NULL) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
-                "plan has %" PRIu32 " tensors at %s", plan->tensor_count,
-                plan->tensors == NULL ? "NULL" : "a non-NULL pointer");
-  }
-  if (plan->op_count == 0 || plan->ops == NULL) {
-    return fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
-                "plan has %" PRIu32 " ops at %s", plan->op_count,
-                plan->ops == NULL ? "NULL" : "a non-NULL pointer");
-  }
+  const vgl_status arrays = vgl_check_plan_arrays(plan->tensor_count, plan->tensors,
+                                                  plan->op_count, plan->ops, message,
+                                                  message_capacity);
+  if (arrays != VGL_OK) return arrays;
   if (plan->arena_bytes > SIZE_MAX) {
-    return fail(VGL_E_BAD_PLAN, message, message_capacity,
-                "arena of %" PRIu64 " B exceeds this platform's %zu addressable bytes",
-                plan->arena_bytes, (size_t)SIZE_MAX);
+    return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
+                    "arena of %" PRIu64 " B exceeds this platform's %zu addressable bytes",
+                    plan->arena_bytes, (size_t)SIZE_MAX);
   }
   if (plan->input_tensor >= plan->tensor_count) {
-    return fail(VGL_E_BAD_PLAN, message, message_capacity,
-                "plan input tensor id %" PRIu32 " is not below tensor count %" PRIu32,
-                plan->input_tensor, plan->tensor_count);
+    return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
+                    "plan input tensor id %" PRIu32 " is not below tensor count %" PRIu32,
+                    plan->input_tensor, plan->tensor_count);
   }
   for (uint32_t id = 0; id < plan->tensor_count; id++) {
     const vgl_status status = validate_tensor(plan, id, message, message_capacity);
@@ -425,19 +388,19 @@ vgl_status vgl_q8_plan_validate(const vgl_q8_plan *plan, char *message,
   }
   if (plan->scratch_offset % VGL_Q8_ALIGNMENT != 0 || plan->scratch_offset > plan->arena_bytes ||
       plan->scratch_bytes > plan->arena_bytes - plan->scratch_offset) {
-    return fail(VGL_E_BAD_PLAN, message, message_capacity,
-                "scratch of %" PRIu64 " B at offset %" PRIu64
-                " is not %u-aligned inside the arena of %" PRIu64 " B",
-                plan->scratch_bytes, plan->scratch_offset, VGL_Q8_ALIGNMENT, plan->arena_bytes);
+    return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
+                    "scratch of %" PRIu64 " B at offset %" PRIu64
+                    " is not %u-aligned inside the arena of %" PRIu64 " B",
+                    plan->scratch_bytes, plan->scratch_offset, VGL_Q8_ALIGNMENT, plan->arena_bytes);
   }
   for (uint32_t id = 0; id < plan->tensor_count && plan->scratch_bytes != 0; id++) {
     const vgl_q8_tensor *t = &plan->tensors[id];
     if (regions_overlap(plan->scratch_offset, plan->scratch_bytes, t->offset, tensor_bytes(t))) {
-      return fail(VGL_E_BAD_PLAN, message, message_capacity,
-                  "scratch [%" PRIu64 ", %" PRIu64 ") overlaps tensor %" PRIu32 " [%" PRIu64
-                  ", %" PRIu64 ")",
-                  plan->scratch_offset, plan->scratch_offset + plan->scratch_bytes, id,
-                  t->offset, t->offset + tensor_bytes(t));
+      return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
+                      "scratch [%" PRIu64 ", %" PRIu64 ") overlaps tensor %" PRIu32 " [%" PRIu64
+                      ", %" PRIu64 ")",
+                      plan->scratch_offset, plan->scratch_offset + plan->scratch_bytes, id,
+                      t->offset, t->offset + tensor_bytes(t));
     }
   }
   for (uint32_t index = 0; index < plan->op_count; index++) {

@@ -61,6 +61,64 @@ static const char *errno_text(int err, char *buf, size_t cap) {
   return buf;
 }
 
+vgl_io_status vgl_io_read_stream(vgl_io_read_fn read_chunk, void *source, const char *path,
+                                 size_t max_bytes, uint8_t **buf_out, size_t *len_out, char *msg,
+                                 size_t cap) {
+  size_t limit = max_bytes < SIZE_MAX ? max_bytes + 1 : SIZE_MAX;
+  size_t capacity = limit < 65536 ? limit : 65536, used = 0;
+  uint8_t *data = malloc(capacity);
+  if (data == NULL) {
+    return vgl_io_fail(VGL_IO_E_NOMEM, msg, cap, "out of memory reading '%s'", path);
+  }
+  for (;;) {
+    if (used == capacity) {
+      if (capacity == limit) break;
+      size_t next = capacity <= limit / 2 ? capacity * 2 : limit;
+      uint8_t *grown = realloc(data, next);
+      if (grown == NULL) {
+        free(data);
+        return vgl_io_fail(VGL_IO_E_NOMEM, msg, cap, "out of memory reading '%s'", path);
+      }
+      data = grown;
+      capacity = next;
+    }
+    size_t got = 0;
+    bool end = false;
+    vgl_io_status status =
+        read_chunk(source, data + used, capacity - used, &got, &end, path, msg, cap);
+    if (status != VGL_IO_OK) {
+      free(data);
+      return status;
+    }
+    used += got;
+    if (end) break;
+  }
+  if (used > max_bytes) {
+    free(data);
+    return VGL_IO_E_TOO_BIG;
+  }
+  *buf_out = data;
+  *len_out = used;
+  return VGL_IO_OK;
+}
+
+// fread: a short count is the end of the file, or an error (errno text in the message).
+static vgl_io_status read_stdio(void *source, uint8_t *dst, size_t want, size_t *got, bool *end,
+                                const char *path, char *msg, size_t cap) {
+  FILE *file = source;
+  *got = fread(dst, 1, want, file);
+  if (*got < want) {
+    if (ferror(file)) {
+      int e = errno;
+      char err[128];
+      return vgl_io_fail(VGL_IO_E_IO, msg, cap, "error reading '%s': %s", path,
+                         errno_text(e, err, sizeof err));
+    }
+    *end = true;
+  }
+  return VGL_IO_OK;
+}
+
 vgl_io_status vgl_io_read_file(const char *path, size_t max_bytes, uint8_t **buf_out,
                                size_t *len_out, char *msg, size_t msg_cap) {
   char err[128];
@@ -76,50 +134,15 @@ vgl_io_status vgl_io_read_file(const char *path, size_t max_bytes, uint8_t **buf
                        errno_text(e, err, sizeof err));
   }
   // Read in growing chunks rather than trusting a size from stat: works for pipes and
-  // /proc files too. Reading one byte past the cap tells "too big" from "exactly the cap".
-  size_t limit = max_bytes < SIZE_MAX ? max_bytes + 1 : SIZE_MAX;
-  size_t cap = limit < 65536 ? limit : 65536, used = 0;
-  uint8_t *data = malloc(cap);
-  if (data == NULL) {
-    fclose(file);
-    return vgl_io_fail(VGL_IO_E_NOMEM, msg, msg_cap, "out of memory reading '%s'", path);
-  }
-  for (;;) {
-    if (used == cap) {
-      if (cap == limit) break;
-      size_t next = cap <= limit / 2 ? cap * 2 : limit;
-      uint8_t *grown = realloc(data, next);
-      if (grown == NULL) {
-        free(data);
-        fclose(file);
-        return vgl_io_fail(VGL_IO_E_NOMEM, msg, msg_cap, "out of memory reading '%s'", path);
-      }
-      data = grown;
-      cap = next;
-    }
-    size_t want = cap - used;
-    size_t got = fread(data + used, 1, want, file);
-    used += got;
-    if (got < want) {
-      if (ferror(file)) {
-        int e = errno;
-        free(data);
-        fclose(file);
-        return vgl_io_fail(VGL_IO_E_IO, msg, msg_cap, "error reading '%s': %s", path,
-                           errno_text(e, err, sizeof err));
-      }
-      break;  // end of file
-    }
-  }
+  // /proc files too.
+  vgl_io_status status =
+      vgl_io_read_stream(read_stdio, file, path, max_bytes, buf_out, len_out, msg, msg_cap);
   fclose(file);
-  if (used > max_bytes) {
-    free(data);
-    return vgl_io_fail(VGL_IO_E_TOO_BIG, msg, msg_cap, "'%s' is larger than the limit of %zu bytes",
-                       path, max_bytes);
+  if (status == VGL_IO_E_TOO_BIG) {
+    return vgl_io_fail(status, msg, msg_cap, "'%s' is larger than the limit of %zu bytes", path,
+                       max_bytes);
   }
-  *buf_out = data;
-  *len_out = used;
-  return VGL_IO_OK;
+  return status;
 }
 
 vgl_io_status vgl_io_write_file(const char *path, const uint8_t *data, size_t len, char *msg,

@@ -4,12 +4,30 @@
 // Helpers shared by the CVigilIO decoders; not part of the public header.
 #ifndef VIGIL_IO_INTERNAL_H
 #define VIGIL_IO_INTERNAL_H
+#include <stdbool.h>
+
 #include "vigil_io.h"
 
 /// Writes a formatted message into `msg` (truncated to `cap`, always NUL-terminated when
 /// cap > 0) and returns `status`, so error paths are one line.
 vgl_io_status vgl_io_fail(vgl_io_status status, char *msg, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/// One read for vgl_io_read_stream: reads up to `want` (> 0) bytes of `source` into `dst`,
+/// stores how many in `*got` and sets `*end` once the data has ended. On a read error it writes
+/// the message (naming `path`) and returns that error, before the source is closed.
+typedef vgl_io_status (*vgl_io_read_fn)(void *source, uint8_t *dst, size_t want, size_t *got,
+                                        bool *end, const char *path, char *msg, size_t cap);
+
+/// The read loop behind vgl_io_read_file and vgl_io_read_file_gunzip: reads `source` through
+/// `read_chunk` into a new buffer grown geometrically (no size is trusted up front: pipes and
+/// decompressed data have none), up to `max_bytes` + 1 bytes so that "too big" is told from
+/// "exactly the cap". On success `*buf_out` holds `*len_out` <= max_bytes bytes. Otherwise,
+/// having freed the buffer, returns VGL_IO_E_TOO_BIG with no message (each caller words its
+/// own), VGL_IO_E_NOMEM, or `read_chunk`'s error. The caller opens and closes the source.
+vgl_io_status vgl_io_read_stream(vgl_io_read_fn read_chunk, void *source, const char *path,
+                                 size_t max_bytes, uint8_t **buf_out, size_t *len_out, char *msg,
+                                 size_t cap);
 
 /// Checks decoded dimensions against VGL_IO_MAX_SIDE and VGL_IO_MAX_PIXELS before anything
 /// is allocated for them.

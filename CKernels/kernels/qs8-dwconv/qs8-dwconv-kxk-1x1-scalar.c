@@ -33,10 +33,9 @@ void vgl_qs8_dwconv_kxk_1x1__scalar(size_t channels, size_t in_height, size_t in
         int32_t acc = 0;
         for (size_t ky = 0; ky < kernel; ky++) {
           for (size_t kx = 0; kx < kernel; kx++) {
-            const size_t in_y = out_y * stride + ky - pad;  // wraps when above the map
-            const size_t in_x = out_x * stride + kx - pad;
-            const bool is_padding = out_y * stride + ky < pad || in_y >= in_height ||
-                                    out_x * stride + kx < pad || in_x >= in_width;
+            const size_t in_y = vgl_qs8_tap_position(out_y, ky, stride, pad);
+            const size_t in_x = vgl_qs8_tap_position(out_x, kx, stride, pad);
+            const bool is_padding = in_y >= in_height || in_x >= in_width;
             if (is_padding) continue;
             const int32_t x = input[(in_y * in_width + in_x) * channels + channel];
             const int32_t w = weight[(ky * kernel + kx) * channels + channel];

@@ -34,10 +34,9 @@ void vgl_qs8_stem_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
         int32_t acc = 0;
         for (size_t ky = 0; ky < kernel; ky++) {
           for (size_t kx = 0; kx < kernel; kx++) {
-            const size_t in_y = out_y * stride + ky - pad;  // wraps when above the map
-            const size_t in_x = out_x * stride + kx - pad;
-            const bool is_padding = out_y * stride + ky < pad || in_y >= in_height ||
-                                    out_x * stride + kx < pad || in_x >= in_width;
+            const size_t in_y = vgl_qs8_tap_position(out_y, ky, stride, pad);
+            const size_t in_x = vgl_qs8_tap_position(out_x, kx, stride, pad);
+            const bool is_padding = in_y >= in_height || in_x >= in_width;
             if (is_padding) continue;
             const uint8_t *p = pixels + (in_y * in_width + in_x) * in_channels;
             const int8_t *w = weight + ((out_channel * kernel + ky) * kernel + kx) * in_channels;
