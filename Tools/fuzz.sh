@@ -80,11 +80,11 @@ UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
     -print_final_stats=1 -artifact_prefix="$out/artifacts/" "$@" \
     "$out/corpus" "$root/Tests/Fuzz/corpus" >"$log" 2>&1 || status=$?
 
-runs="$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -n 1)"
+runs="$(grep -aE '^stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -n 1)"
 if [[ $status -ne 0 ]]; then
   tail -n 40 "$log"
   echo "fuzz.sh: FAILED (libFuzzer status $status) after ${runs:-?} executions; artifacts in $out/artifacts/"
   exit 1
 fi
-grep -E '^#[0-9]+.*(DONE|pulse)' "$log" | tail -n 1 || true
+grep -aE '^#[0-9]+.*(DONE|pulse)' "$log" | tail -n 1 || true
 echo "fuzz.sh: ${runs:-?} executions in ${seconds}s, no crash ($(ls "$out/corpus" | wc -l) inputs in $out/corpus)"
