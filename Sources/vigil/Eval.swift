@@ -35,7 +35,7 @@ struct Eval: ParsableCommand {
   @Option(help: "Evaluate only the first N images.")
   var limit: Int?
 
-  @Flag(help: "Print the report as one JSON object (with the confusion matrix).")
+  @Flag(help: "Print the report as one JSON object (with the confusion matrix and each image's top-1 class, -1 for an unreadable one).")
   var json = false
 
   func validate() throws {

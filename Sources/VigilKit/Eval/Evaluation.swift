@@ -58,11 +58,17 @@ public struct EvaluationReport: Sendable {
         + "classes but the model has \(classifier.classes)")
     }
     // A model with labels is matched to the dataset's classes by name (a folder's sorted
-    // subfolder names need not be in the model's order); without labels, by position.
+    // subfolder names need not be in the model's order; a folder cannot hold "/", so "_"
+    // stands for it: folder T-shirt_top is label T-shirt/top); without labels, by position.
     var toDataset = Array(0..<classifier.classes)
     let labels = classifier.labels
     if !labels.isEmpty {
-      let index = Dictionary(labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+      var index: [String: Int] = [:]
+      for (i, label) in labels.enumerated() {
+        index[label] = index[label] ?? i
+        let safe = label.replacingOccurrences(of: "/", with: "_")
+        index[safe] = index[safe] ?? i
+      }
       let missing = dataset.classNames.filter { index[$0] == nil }
       guard missing.isEmpty, Set(labels).count == labels.count else {
         throw DatasetError.malformed(path: dataset.spec, reason: "has classes the model's labels "
@@ -103,6 +109,7 @@ public struct EvaluationReport: Sendable {
     return "{\"model\": \(jsonString(model)), \"dataset\": \(jsonString(dataset)), "
       + "\"images\": \(images), \"failed\": \(failed), \"top1\": \(jsonNumber(top1)), "
       + "\"top5\": \(jsonNumber(top5)), \"per_class\": [\(classes.joined(separator: ", "))], "
-      + "\"confusion\": [\(matrix.joined(separator: ", "))]}"
+      + "\"confusion\": [\(matrix.joined(separator: ", "))], "
+      + "\"predictions\": [\(predictions.map(String.init).joined(separator: ", "))]}"
   }
 }
