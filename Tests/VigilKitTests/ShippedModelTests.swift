@@ -1,0 +1,106 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+import Testing
+import VigilCore
+@testable import VigilKit
+
+/// The model Vigil ships (weights/fashion-mnist, made by Tools/train-fashion-mnist.py and
+/// Tools/make-shipped-model.sh) and the bundled sample frames.
+@Suite struct ShippedModelTests {
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+  static let weights = root.appendingPathComponent("weights/fashion-mnist")
+  static let model = weights.appendingPathComponent("mobilevigv2-fmnist.vigil").path
+  static let samples = root.appendingPathComponent("Tests/Fixtures/samples")
+  static let dataset = "fashion-mnist:/usr/share/datasets/fashion-mnist"
+
+  static func sampleFiles(_ ext: String) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: samples.path).filter { $0.hasSuffix(ext) }
+      .sorted().map { samples.appendingPathComponent($0).path }
+  }
+
+  /// The PNG samples are test images 0..11 written losslessly: classifying the files gives the
+  /// same logits, bit for bit, as `eval` on the dataset gives for those images.
+  @Test func filePathAndDatasetPathAgree() throws {
+    let classifier = try Int8Classifier(path: Self.model)
+    let data = try LabeledDataset.open(spec: Self.dataset)
+    let pngs = try Self.sampleFiles(".png")
+    #expect(pngs.count == 12)
+    let report = try EvaluationReport.run(classifier, on: data, limit: pngs.count)
+    for (i, png) in pngs.enumerated() {
+      let fromFile = try classifier.logits(path: png)
+      let fromDataset = try classifier.logits(image: data.sample(i).image)
+      #expect(fromFile == fromDataset, "\(png)")
+      #expect(Golden.argmax(fromFile) == report.predictions[i])
+    }
+  }
+
+  /// `vigil classify` on every bundled frame (PNG and JPEG) answers as `vigil eval` does on a
+  /// folder dataset of the same files.
+  @Test func classifyAndEvalAgreeOnTheBundledFrames() throws {
+    let files = try Self.sampleFiles(".png") + Self.sampleFiles(".jpg")
+    let classify = try CLI.run(["classify", Self.model, "--json", "--top", "1"] + files)
+    #expect(classify.status == 0, "\(classify.stderr)")
+    let lines = try CLI.jsonLines(classify.stdout)
+    try #require(lines.count == files.count)
+    // A folder dataset: one subfolder per label, named as the model's labels.
+    let labels = try Int8Classifier(path: Self.model).labels
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-frames-\(UUID())")
+    let index = try String(contentsOf: Self.samples.appendingPathComponent("index.txt"), encoding: .utf8)
+    var truth: [String: Int] = [:]
+    for line in index.split(separator: "\n") {
+      let parts = line.split(separator: " ")
+      truth[String(parts[0])] = Int(parts[2])!
+    }
+    for file in files {
+      let name = (file as NSString).lastPathComponent
+      let label = labels[truth[name]!]
+      let sub = dir.appendingPathComponent(label.replacingOccurrences(of: "/", with: "_"))
+      try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+      try FileManager.default.copyItem(atPath: file, toPath: sub.appendingPathComponent(name).path)
+    }
+    let eval = try CLI.run(["eval", Self.model, "--dataset", "folder:\(dir.path)", "--json"])
+    #expect(eval.status == 0, "\(eval.stderr)")
+    let report = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
+    let predictions = report["predictions"] as! [Int]
+    let dataset = try LabeledDataset.open(spec: "folder:\(dir.path)")
+    var byFile: [String: String] = [:]
+    for i in 0..<dataset.count {
+      let name = (try dataset.sample(i).name as NSString).lastPathComponent
+      byFile[name] = dataset.classNames[predictions[i]].replacingOccurrences(of: "_", with: "/")
+    }
+    for (file, line) in zip(files, lines) {
+      let top = (line["top"] as! [[String: Any]])[0]
+      #expect(top["label"] as? String == byFile[(file as NSString).lastPathComponent], "\(file)")
+    }
+  }
+
+  /// The shipped .vigil is exactly what its README's command makes from the shipped checkpoint.
+  @Test func theShippedModelIsReproducible() throws {
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-\(UUID()).vigil").path
+    let r = try CLI.run([
+      "quantize", "--checkpoint", Self.weights.appendingPathComponent("mobilevigv2-fmnist.safetensors").path,
+      "--config", Self.weights.appendingPathComponent("mobilevigv2-fmnist.config.json").path,
+      "--calib", "\(Self.dataset):train", "--calib-count", "512", "--method", "mse",
+      "--labels", Self.weights.appendingPathComponent("labels.txt").path, "-o", out,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(contentsOf: URL(fileURLWithPath: Self.model)))
+  }
+
+  /// int8 and fp32 agree on the first 500 test images and both are accurate there (the full
+  /// 10,000-image figures are in weights/README.md).
+  @Test func int8AgreesWithFp32() throws {
+    let data = try LabeledDataset.open(spec: Self.dataset)
+    let config = try NetworkConfig.load(path: Self.weights.appendingPathComponent("mobilevigv2-fmnist.config.json").path)
+    let fp32 = try Fp32Classifier(checkpoint: Self.weights.appendingPathComponent("mobilevigv2-fmnist.safetensors").path,
+                                  config: config)
+    let a = try EvaluationReport.run(fp32, on: data, limit: 500)
+    let b = try EvaluationReport.run(Int8Classifier(path: Self.model), on: data, limit: 500)
+    let agree = zip(a.predictions, b.predictions).filter { $0 == $1 }.count
+    #expect(agree >= 490, "top-1 agreement \(agree)/500")
+    #expect(a.top1 >= 0.9 && b.top1 >= 0.9, "fp32 \(a.top1), int8 \(b.top1)")
+  }
+}
