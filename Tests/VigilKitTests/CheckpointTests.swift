@@ -191,7 +191,8 @@ struct CheckpointTests {
 
 /// Loads a real checkpoint named by VIGIL_CHECKPOINT and prints its size and load time:
 ///   VIGIL_CHECKPOINT=/path/to/ckpt.pth swift test --filter CheckpointTiming
-@Suite("Checkpoint: timing", .enabled(if: ProcessInfo.processInfo.environment["VIGIL_CHECKPOINT"] != nil))
+@Suite("Checkpoint: timing", .enabled(if: ProcessInfo.processInfo.environment["VIGIL_CHECKPOINT"] != nil,
+                                      "set VIGIL_CHECKPOINT to a checkpoint to time its import"))
 struct CheckpointTimingTests {
   @Test func loadNamedCheckpoint() throws {
     let path = ProcessInfo.processInfo.environment["VIGIL_CHECKPOINT"]!

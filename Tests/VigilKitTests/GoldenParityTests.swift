@@ -170,7 +170,8 @@ enum Golden {
 /// Full-size variants (ti, s, m, b at 224x224) written by `Tools/make-golden.py --full DIR`;
 /// too big to commit, so this runs only when VIGIL_GOLDEN_FULL names that directory:
 ///   VIGIL_GOLDEN_FULL=$PWD/.golden-full swift test --filter GoldenFullSize
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_GOLDEN_FULL"] != nil))
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["VIGIL_GOLDEN_FULL"] != nil,
+                 "set VIGIL_GOLDEN_FULL to the output of Tools/make-golden.py --full (2.4 GB, not committed)"))
 struct GoldenFullSizeTests {
   @Test func allVariantsAndFormsMatchTheReference() throws {
     let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["VIGIL_GOLDEN_FULL"]!)
