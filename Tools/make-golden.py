@@ -14,7 +14,7 @@ Usage
                        [--variants ti,s,m,b] [--photo JPEG]
 
   DIR      a checkout of SLDGroup/MobileViGv2 (contains models/mobilevigv2.py); e.g.
-             git clone /work/.mirror/SLDGroup+MobileViGv2/repo /tmp/mvig-ref
+             git clone <a copy of SLDGroup/MobileViGv2> /tmp/mvig-ref
            (a git checkout lets the manifest record the reference commit)
   --out    where the small committed fixtures go (default: <repo>/Tests/Fixtures/golden)
   --full   instead of the small fixtures, write full-size ImageNet variants (224x224, 1000
