@@ -3,7 +3,7 @@
 # Idempotent: a second run installs nothing and does not touch the network.
 set -euo pipefail
 packages=(
-  libjpeg-dev libpng-dev            # image decoding (CVigilIO)
+  libjpeg-dev libpng-dev zlib1g-dev # image decoding and gzip (CVigilIO)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross    # cross C compilers (Tools/cross-test.sh)
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
   qemu-user-static                  # runs the cross-built tests
