@@ -100,7 +100,10 @@ vgl_status vgl_model_open(const void *data, size_t size, vgl_model **model_out, 
                           size_t message_capacity);
 
 /// vgl_model_open on a read-only private mmap of the file at `path` (POSIX). The mapping is
-/// released by vgl_model_close (or at once on failure). VGL_E_IO when the file cannot be
+/// released by vgl_model_close (or at once on failure). Weights are read in place for the
+/// model's lifetime, so replace a model file by renaming a new one over it (as vigil quantize
+/// does), never by rewriting it in place: a rewritten file changes what a running model reads
+/// after validation. VGL_E_IO when the file cannot be
 /// opened, stat'ed or mapped (the message carries strerror and the path).
 vgl_status vgl_model_open_file(const char *path, vgl_model **model_out, char *message,
                                size_t message_capacity);

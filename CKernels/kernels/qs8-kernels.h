@@ -78,9 +78,11 @@ static inline int32_t vgl_qs8_requantize(int32_t acc, float scale,
   VGL_DCHECK(params->qmin >= -128 && params->qmin <= params->qmax && params->qmax <= 127);
   // One int32 -> float conversion (round to nearest even), then one float multiply.
   const float product = (float)acc * scale;
+  // Written as !(y >= lo) so that a NaN (impossible from a validated plan) clamps too instead of
+  // reaching the rounding and a GELU table index.
   float clamped = product;
-  if (clamped < params->min_less_zero_point) clamped = params->min_less_zero_point;
-  if (clamped > params->max_less_zero_point) clamped = params->max_less_zero_point;
+  if (!(clamped >= params->min_less_zero_point)) clamped = params->min_less_zero_point;
+  if (!(clamped <= params->max_less_zero_point)) clamped = params->max_less_zero_point;
   return vgl_qs8_round_half_even(clamped) + params->zero_point;
 }
 
@@ -97,13 +99,18 @@ static inline int32_t vgl_qs8_requantize_residual(int32_t acc, float scale, int8
              params->residual_scale <= VGL_QS8_MAX_RESIDUAL_SCALE);
   const float conv_product = (float)acc * scale;
   float conv_term = conv_product;
-  if (conv_term < -VGL_QS8_RESIDUAL_TERM_LIMIT) conv_term = -VGL_QS8_RESIDUAL_TERM_LIMIT;
-  if (conv_term > VGL_QS8_RESIDUAL_TERM_LIMIT) conv_term = VGL_QS8_RESIDUAL_TERM_LIMIT;
-  // |r - r_zp| <= 255: exact in float.
+  if (!(conv_term >= -VGL_QS8_RESIDUAL_TERM_LIMIT)) conv_term = -VGL_QS8_RESIDUAL_TERM_LIMIT;
+  if (!(conv_term <= VGL_QS8_RESIDUAL_TERM_LIMIT)) conv_term = VGL_QS8_RESIDUAL_TERM_LIMIT;
+  // |r - r_zp| <= 255: exact in float. The clamp is a no-op (|product| < 2^20) but, like the
+  // conv term's, it stands between the product and the magic-number add, so no compiler or SIMD
+  // port can fuse them into one FMA (which would round once instead of twice).
   const float residual_product = (float)((int32_t)r - params->residual_zero_point) *
                                  params->residual_scale;
+  float residual_term = residual_product;
+  if (!(residual_term >= -VGL_QS8_RESIDUAL_TERM_LIMIT)) residual_term = -VGL_QS8_RESIDUAL_TERM_LIMIT;
+  if (!(residual_term <= VGL_QS8_RESIDUAL_TERM_LIMIT)) residual_term = VGL_QS8_RESIDUAL_TERM_LIMIT;
   const int32_t sum = vgl_qs8_round_half_even(conv_term) +
-                      vgl_qs8_round_half_even(residual_product) + params->zero_point;
+                      vgl_qs8_round_half_even(residual_term) + params->zero_point;
   if (sum < params->qmin) return params->qmin;
   if (sum > params->qmax) return params->qmax;
   return sum;

@@ -25,9 +25,12 @@
 //      reduction: terms * 255 * 127 + max |bias| <= INT32_MAX; outputs overlapping neither
 //      input nor residual; the HEAD is the last op and the only one.
 //
-// Not checked: that an op reads a tensor an earlier op wrote, and that tensors sharing storage
-// have disjoint lifetimes: the planner's promises, whose breach gives wrong numbers, never an
-// out-of-bounds access.
+//   6. every tensor an op reads (input, residual) was written by an earlier op (the STEM reads
+//      the caller's pixels): no op reads arena bytes that no op of this run wrote, so the
+//      result never depends on what the arena held before.
+//
+// Not checked: that tensors sharing storage have disjoint lifetimes: the planner's promise,
+// whose breach gives wrong (but deterministic) numbers, never an out-of-bounds access.
 
 enum {
   kMaxKernel = 7,
@@ -211,7 +214,6 @@ static vgl_status validate_op(const vgl_q8_plan *plan, uint32_t index, char *mes
   if (op->gelu_table != NULL && (op->kind == VGL_Q8_GAP || head)) {
     return OP_FAIL(c, "has a GELU table (kind %" PRIu32 " takes none)", op->kind);
   }
-
   // The uint8 input: read by the STEM, by nothing else, written by nobody.
   const uint32_t pixels_id = plan->input_tensor;
   if ((op->kind == VGL_Q8_STEM) != (op->input == pixels_id)) {
@@ -222,6 +224,22 @@ static vgl_status validate_op(const vgl_q8_plan *plan, uint32_t index, char *mes
   if (op->output == pixels_id || op->residual == pixels_id) {
     return OP_FAIL(c, "writes or adds the plan's uint8 input tensor %" PRIu32, pixels_id);
   }
+  // Read after write: what an op reads was produced earlier in this run.
+  const uint32_t reads[2] = {op->input, op->residual};
+  const char *read_roles[2] = {"input", "residual"};
+  for (int role = 0; role < 2; role++) {
+    if (reads[role] == VGL_Q8_NO_TENSOR) continue;
+    if (role == 0 && op->kind == VGL_Q8_STEM) continue;  // the caller's pixels
+    bool written = false;
+    for (uint32_t earlier = 0; earlier < index && !written; earlier++) {
+      written = plan->ops[earlier].output == reads[role];
+    }
+    if (!written) {
+      return OP_FAIL(c, "reads %s tensor %" PRIu32 " before any op writes it", read_roles[role],
+                     reads[role]);
+    }
+  }
+
 
   const vgl_q8_tensor *in = &plan->tensors[op->input];
   const vgl_q8_tensor *out = head ? NULL : &plan->tensors[op->output];

@@ -557,6 +557,11 @@ VGL_TEST(q8_validate, rejects_bad_ops) {
   copy_plan(&n, &c);
   c.ops[0].kind = VGL_Q8_CONV;
   EXPECT_REJECTED(&c.plan, VGL_E_BAD_PLAN, "the stem, and only the stem, reads it");
+  // Read after write: an op may not read arena bytes that no earlier op wrote.
+  copy_plan(&n, &c);
+  c.ops[1].input = c.ops[1].output;
+  EXPECT_REJECTED(&c.plan, VGL_E_BAD_PLAN, "op 1 (conv): reads input tensor");
+  EXPECT_REJECTED(&c.plan, VGL_E_BAD_PLAN, "before any op writes it");
   copy_plan(&n, &c);
   c.ops[13].kind = VGL_Q8_HEAD;
   EXPECT_REJECTED(&c.plan, VGL_E_BAD_PLAN, "op 13 (head): the head must be the last op, of 15");

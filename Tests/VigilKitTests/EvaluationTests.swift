@@ -123,3 +123,28 @@ import VigilCore
     }
   }
 }
+
+@Suite struct GzipTests {
+  @Test func gzipAndPlainFilesReadAlikeAndTruncationIsAnError() throws {
+    let src = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"
+    let plain = try FileIO.readAll(path: src, maxBytes: 1 << 20, gunzip: true)
+    #expect(plain.count == 10_008)
+    #expect(plain.prefix(4) == [0, 0, 8, 1])
+    // The same bytes uncompressed pass through unchanged.
+    let raw = FileManager.default.temporaryDirectory.appendingPathComponent("labels-\(UUID())")
+    try Data(plain).write(to: raw)
+    #expect(try FileIO.readAll(path: raw.path, maxBytes: 1 << 20, gunzip: true) == plain)
+    // Half a gzip stream is refused, not silently short.
+    let gz = try Data(contentsOf: URL(fileURLWithPath: src))
+    let cut = FileManager.default.temporaryDirectory.appendingPathComponent("cut-\(UUID()).gz")
+    try gz.prefix(gz.count / 2).write(to: cut)
+    do throws(ImageError) {
+      _ = try FileIO.readAll(path: cut.path, maxBytes: 1 << 20, gunzip: true)
+      Issue.record("truncated gzip accepted")
+    } catch {
+      #expect(error.description.contains("truncated gzip"), "\(error.description)")
+    }
+    // The decompressed size is capped.
+    #expect(throws: ImageError.self) { try FileIO.readAll(path: src, maxBytes: 1000, gunzip: true) }
+  }
+}
