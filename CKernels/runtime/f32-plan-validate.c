@@ -215,21 +215,11 @@ vgl_status vgl_f32_plan_validate(const vgl_f32_plan *plan, char *message,
 
   for (uint32_t id = 0; id < plan->tensor_count; id++) {
     const vgl_f32_tensor *tensor = &plan->tensors[id];
-    if (tensor->channels == 0 || tensor->height == 0 || tensor->width == 0) {
-      return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
-                      "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
-                      ": every dimension must be at least 1",
-                      id, tensor->channels, tensor->height, tensor->width);
-    }
-    // channels * height < 2^64 always; the second product is checked before it is formed.
-    const uint64_t plane = (uint64_t)tensor->channels * tensor->height;
-    if (plane > UINT64_MAX / tensor->width) {
-      return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
-                      "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
-                      ": its element count overflows 64 bits",
-                      id, tensor->channels, tensor->height, tensor->width);
-    }
-    const uint64_t size = plane * tensor->width;
+    uint64_t size = 0;
+    const vgl_status shape = vgl_check_tensor_shape(id, tensor->channels, tensor->height,
+                                                    tensor->width, "element", &size, message,
+                                                    message_capacity);
+    if (shape != VGL_OK) return shape;
     if (tensor->offset > plan->scratch_floats || size > plan->scratch_floats - tensor->offset) {
       return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
                       "tensor %" PRIu32 " (%" PRIu32 "x%" PRIu32 "x%" PRIu32 ", %" PRIu64

@@ -45,3 +45,24 @@ const char *vgl_q8_kind_name(uint32_t kind) {
   }
   return "unknown";
 }
+
+vgl_status vgl_check_tensor_shape(uint32_t id, uint32_t channels, uint32_t height, uint32_t width,
+                                  const char *unit, uint64_t *count_out, char *message,
+                                  size_t capacity) {
+  if (channels == 0 || height == 0 || width == 0) {
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
+                    ": every dimension must be at least 1",
+                    id, channels, height, width);
+  }
+  // channels * height < 2^64 always; the second product is checked before it is formed.
+  const uint64_t plane = (uint64_t)channels * height;
+  if (plane > UINT64_MAX / width) {
+    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                    "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
+                    ": its %s count overflows 64 bits",
+                    id, channels, height, width, unit);
+  }
+  *count_out = plane * width;
+  return VGL_OK;
+}

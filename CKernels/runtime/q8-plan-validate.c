@@ -341,20 +341,10 @@ static vgl_status validate_op(const vgl_q8_plan *plan, uint32_t index, char *mes
 static vgl_status validate_tensor(const vgl_q8_plan *plan, uint32_t id, char *message,
                                   size_t capacity) {
   const vgl_q8_tensor *t = &plan->tensors[id];
-  if (t->channels == 0 || t->height == 0 || t->width == 0) {
-    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
-                    "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
-                    ": every dimension must be at least 1",
-                    id, t->channels, t->height, t->width);
-  }
-  const uint64_t plane = (uint64_t)t->channels * t->height;
-  if (plane > UINT64_MAX / t->width) {
-    return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
-                    "tensor %" PRIu32 " is %" PRIu32 "x%" PRIu32 "x%" PRIu32
-                    ": its byte count overflows 64 bits",
-                    id, t->channels, t->height, t->width);
-  }
-  const uint64_t bytes = plane * t->width;
+  uint64_t bytes = 0;
+  const vgl_status shape = vgl_check_tensor_shape(id, t->channels, t->height, t->width, "byte",
+                                                  &bytes, message, capacity);
+  if (shape != VGL_OK) return shape;
   if (t->offset % VGL_Q8_ALIGNMENT != 0) {
     return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
                     "tensor %" PRIu32 " offset %" PRIu64 " is not a multiple of %u (remainder %"

@@ -28,6 +28,13 @@ vgl_status vgl_fail(vgl_status status, char *message, size_t capacity, const cha
 vgl_status vgl_check_plan_arrays(uint32_t tensor_count, const void *tensors, uint32_t op_count,
                                  const void *ops, char *message, size_t capacity);
 
+/// The shape check both plan validators start each tensor with: every dimension at least 1,
+/// and channels * height * width (`unit`s: "element" or "byte") within 64 bits, stored in
+/// *count_out. VGL_E_BAD_PLAN with the tensor's id and shape otherwise.
+vgl_status vgl_check_tensor_shape(uint32_t id, uint32_t channels, uint32_t height, uint32_t width,
+                                  const char *unit, uint64_t *count_out, char *message,
+                                  size_t capacity);
+
 /// The name of an int8 op kind ("stem", "conv", ...), "unknown" for any other number.
 const char *vgl_q8_kind_name(uint32_t kind);
 
