@@ -21,11 +21,7 @@ struct Classify: ParsableCommand {
     + "first argument is an int8 .vigil model.", valueName: "file"))
   var checkpoint: String?
 
-  @Option(help: "Published network variant of the checkpoint: ti, s, m or b.")
-  var variant: String?
-
-  @Option(help: ArgumentHelp("Custom network configuration of the checkpoint (JSON).", valueName: "file"))
-  var config: String?
+  @OptionGroup var network: NetworkOptions
 
   @Flag(help: "Use the EMA weights (state_dict_ema) of a training checkpoint.")
   var ema = false
@@ -49,10 +45,10 @@ struct Classify: ParsableCommand {
   func validate() throws {
     if top < 1 { throw ValidationError("--top must be at least 1.") }
     if checkpoint != nil {
-      try NetworkOptions(variant: variant, config: config).validate()
+      try network.requireNetwork()
       if inputs.isEmpty { throw ValidationError("Give at least one input file.") }
     } else {
-      if variant != nil || config != nil || ema {
+      if network.isGiven || ema {
         throw ValidationError("--variant, --config and --ema go with --checkpoint; a .vigil model carries its network.")
       }
       if inputs.count < 2 {
@@ -67,10 +63,10 @@ struct Classify: ParsableCommand {
     var labelList: [String]?
     var files = inputs
     if let checkpoint {
-      let network = try NetworkOptions(variant: variant, config: config).resolve()
-      let classifier = try Fp32Classifier(checkpoint: checkpoint, config: network, ema: ema)
+      let config = try network.resolve()
+      let classifier = try Fp32Classifier(checkpoint: checkpoint, config: config, ema: ema)
       classify = classifier.logits(path:)
-      classes = network.classes
+      classes = config.classes
     } else {
       let classifier = try Int8Classifier(path: files.removeFirst())
       classify = { path in

@@ -20,11 +20,7 @@ struct Eval: ParsableCommand {
   @Option(help: ArgumentHelp("PyTorch (.pth) or .safetensors checkpoint (fp32).", valueName: "file"))
   var checkpoint: String?
 
-  @Option(help: "Published network variant of the checkpoint: ti, s, m or b.")
-  var variant: String?
-
-  @Option(help: ArgumentHelp("Custom network configuration of the checkpoint (JSON).", valueName: "file"))
-  var config: String?
+  @OptionGroup var network: NetworkOptions
 
   @Flag(help: "Use the EMA weights (state_dict_ema) of a training checkpoint.")
   var ema = false
@@ -43,7 +39,9 @@ struct Eval: ParsableCommand {
       throw ValidationError("Give either a .vigil model or --checkpoint FILE with --variant or --config.")
     }
     if checkpoint != nil {
-      try NetworkOptions(variant: variant, config: config).validate()
+      try network.requireNetwork()
+    } else if network.isGiven || ema {
+      throw ValidationError("--variant, --config and --ema go with --checkpoint; a .vigil model carries its network.")
     }
     if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
   }
@@ -53,7 +51,7 @@ struct Eval: ParsableCommand {
     let classifier: ImageClassifier
     let name: String
     if let checkpoint {
-      let cfg = try NetworkOptions(variant: variant, config: config).resolve()
+      let cfg = try network.resolve()
       classifier = try Fp32Classifier(checkpoint: checkpoint, config: cfg, ema: ema)
       name = checkpoint
     } else {

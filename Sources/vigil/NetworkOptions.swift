@@ -4,27 +4,29 @@
 import ArgumentParser
 import VigilKit
 
-/// How a command names the network: a published variant or a custom JSON configuration.
+/// How a command names the network of a checkpoint: a published variant or a custom JSON
+/// configuration. `validate` checks what is given; commands that need a network call
+/// `requireNetwork`.
 struct NetworkOptions: ParsableArguments {
-  @Option(help: "Published network variant: ti, s, m or b (224x224, 1000 classes).")
+  @Option(help: "Published network variant of the checkpoint: ti, s, m or b (224x224, 1000 classes).")
   var variant: String?
 
-  @Option(help: ArgumentHelp("Custom network configuration (JSON).", valueName: "file"))
+  @Option(help: ArgumentHelp("Custom network configuration of the checkpoint (JSON).", valueName: "file"))
   var config: String?
 
-  init() {}
+  /// Whether --variant or --config was given.
+  var isGiven: Bool { variant != nil || config != nil }
 
-  init(variant: String?, config: String?) {
-    self.variant = variant
-    self.config = config
+  /// Throws unless the network is named.
+  func requireNetwork() throws {
+    if !isGiven {
+      throw ValidationError("Name the network with --variant ti|s|m|b or --config FILE.")
+    }
   }
 
   func validate() throws {
     if variant != nil && config != nil {
       throw ValidationError("Give either --variant or --config, not both.")
-    }
-    if variant == nil && config == nil {
-      throw ValidationError("Name the network with --variant ti|s|m|b or --config FILE.")
     }
     if let variant, !NetworkConfig.variantNames.contains(variant.lowercased()) {
       throw ValidationError("Unknown variant '\(variant)': use ti, s, m or b.")

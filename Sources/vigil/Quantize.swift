@@ -46,6 +46,7 @@ struct Quantize: ParsableCommand {
   var output: String
 
   func validate() throws {
+    try network.requireNetwork()
     if CalibrationMethod(rawValue: method) == nil {
       throw ValidationError("Unknown --method '\(method)': use minmax, percentile, entropy or mse.")
     }
