@@ -60,8 +60,7 @@ public struct Benchmark {
     var arena: UnsafeMutableRawPointer?
     var message = [CChar](repeating: 0, count: 256)
     let status = vgl_arena_alloc(arenaBytes, &arena, &message, message.count)
-    if let error = VigilError(status: status, message: String(
-      decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) { throw error }
+    if let error = VigilError(status: status, message: cString(message)) { throw error }
     defer { vgl_arena_free(arena) }
     // A fixed, deterministic input: a smooth gradient.
     var pixels = [UInt8](repeating: 0, count: size * size * 3)

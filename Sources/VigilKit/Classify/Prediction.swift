@@ -82,3 +82,8 @@ public func jsonString(_ s: String) -> String {
 /// A float as JSON: shortest round-trip form; non-finite values become null.
 public func jsonNumber(_ v: Double) -> String { v.isFinite ? "\(v)" : "null" }
 public func jsonNumber(_ v: Float) -> String { v.isFinite ? "\(v)" : "null" }
+
+/// The NUL-terminated text in a C message buffer, decoded as UTF-8 (invalid bytes repaired).
+func cString(_ buffer: [CChar]) -> String {
+  String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

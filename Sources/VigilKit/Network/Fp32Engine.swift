@@ -71,8 +71,7 @@ public final class Fp32Engine {
     var message = [CChar](repeating: 0, count: 512)
     var plan = cPlan
     let status = vgl_f32_plan_validate(&plan, &message, message.count)
-    if let error = VigilError(status: status, message: String(
-      decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) {
+    if let error = VigilError(status: status, message: cString(message)) {
       weights.deallocate(); scratch.deallocate(); cTensors.deallocate(); cOps.deallocate()
       throw error
     }

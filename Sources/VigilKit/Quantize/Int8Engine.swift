@@ -90,8 +90,7 @@ public final class Int8Engine {
     var message = [CChar](repeating: 0, count: 1024)
     var copy = plan
     let status = vgl_q8_plan_validate(&copy, &message, message.count)
-    if let error = VigilError(status: status, message: String(
-      decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) {
+    if let error = VigilError(status: status, message: cString(message)) {
       throw error
     }
     // After validation: arena_bytes is then known to be addressable.
