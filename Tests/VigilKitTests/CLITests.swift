@@ -17,10 +17,10 @@ enum CLI {
 
   struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-  static func run(_ arguments: [String]) throws -> Result {
+  static func run(_ arguments: [String], executable: String? = nil, prefix: [String] = []) throws -> Result {
     let process = Process()
-    process.executableURL = productsDirectory.appendingPathComponent("vigil")
-    process.arguments = arguments
+    process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? productsDirectory.appendingPathComponent("vigil")
+    process.arguments = prefix + arguments
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -30,6 +30,13 @@ enum CLI {
     process.waitUntilExit()
     return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                   stderr: String(decoding: stderr, as: UTF8.self))
+  }
+
+  /// Runs `vigil` in a shell that first limits its address space to `virtualKiB` (`ulimit -v`).
+  static func runLimited(_ arguments: [String], virtualKiB: Int) throws -> Result {
+    let vigil = productsDirectory.appendingPathComponent("vigil").path
+    return try run(arguments, executable: "/bin/sh",
+                   prefix: ["-c", "ulimit -v \(virtualKiB) && exec \"$0\" \"$@\"", vigil])
   }
 
   static func jsonLines(_ s: String) throws -> [[String: Any]] {

@@ -162,6 +162,12 @@ struct CheckpointMalformedTests {
     let e = F.error { try Checkpoint.load(data: Data(z), path: "deflate") }
     #expect(e == .compressedEntry(path: "deflate", entry: "x/data.pkl", method: 8))
     #expect(e?.description.contains("zip -0") == true)
+    #expect(e?.description.contains("(deflate, zip method 8)") == true)
+    // An uncompressed size larger than the file (what deflate gives) names the method too.
+    let usize = cd + 24
+    z.replaceSubrange(usize..<(usize + 4), with: CheckpointZipWriter.le32(1 << 30))
+    let big = F.error { try Checkpoint.load(data: Data(z), path: "deflate") }
+    #expect(big == .compressedEntry(path: "deflate", entry: "x/data.pkl", method: 8))
   }
 
   @Test func badZipOffsetsThrow() throws {

@@ -55,7 +55,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case let .badZip(path, reason):
       return "\(path) is a damaged zip archive: \(reason). Re-download or re-save the checkpoint."
     case let .compressedEntry(path, entry, method):
-      return "\(path): entry \(entry) is compressed (zip method \(method)); Vigil reads only stored "
+      let name = [8: "deflate", 9: "deflate64", 12: "bzip2", 14: "lzma", 93: "zstd", 95: "xz"][method].map { "\($0), " } ?? ""
+      return "\(path): entry \(entry) is compressed (\(name)zip method \(method)); Vigil reads only stored "
         + "entries, as torch.save writes them. Re-save with torch.save, or re-pack with `zip -0`."
     case let .missingEntry(path, entry):
       return "\(path) has no \(entry) entry, so it is not a torch.save checkpoint "

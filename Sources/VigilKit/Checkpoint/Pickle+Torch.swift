@@ -110,10 +110,15 @@ extension Unpickler {
       if g != "collections.defaultdict", g != "collections.Counter", let first = args.first,
         case .dict(let i) = d
       {
-        for pair in (try? tupleItems(first, "items")) ?? [] {
-          let kv = try tupleItems(pair, "OrderedDict items")
+        let pairs: [PickleValue]
+        switch first {
+        case .tuple, .list: pairs = try chargedItems(first, "items")
+        default: pairs = []
+        }
+        for pair in pairs {
+          let kv = try chargedItems(pair, "OrderedDict items")
           guard kv.count == 2 else { throw fail("OrderedDict item with \(kv.count) values") }
-          insert(into: i, key: kv[0], value: kv[1])
+          try insert(into: i, key: kv[0], value: kv[1])
         }
       }
       return d
@@ -121,13 +126,13 @@ extension Unpickler {
       var items: [PickleValue] = []
       if let first = args.first {
         if case .set(let s) = first { items = sets[s] } else { items = try tupleItems(first, "set items") }
+        try charge(items.count)
       }
       sets.append(items)
       return .set(sets.count - 1)
     case "torch.Size":
       let dims = try args.first.map { v throws(CheckpointError) in try tupleItems(v, "torch.Size dimensions") } ?? []
-      tuples.append(dims)
-      return .tuple(tuples.count - 1)
+      return try newTuple(dims)
     case "_codecs.encode", "builtins.bytes", "builtins.bytearray":
       return try encode(args, g)
     case "torch._utils._rebuild_tensor":
@@ -146,7 +151,7 @@ extension Unpickler {
       guard args.count >= 3, case .global(let f) = args[0], f != g else {
         throw fail("\(g) expects (function, type, arguments, state)")
       }
-      return try call(args[0], args: try tupleItems(args[2], "\(g) arguments"))
+      return try call(args[0], args: try chargedItems(args[2], "\(g) arguments"))
     default:
       objects.append(PickleObject(type: g, args: args, state: nil))
       return .object(objects.count - 1)
@@ -165,7 +170,7 @@ extension Unpickler {
 
   /// BINPERSID: torch.save's `('storage', storage_type, key, location, numel)`.
   mutating func persistentLoad(_ pid: PickleValue) throws(CheckpointError) -> PickleValue {
-    let items = try tupleItems(pid, "persistent id items")
+    let items = try chargedItems(pid, "persistent id items")
     guard items.count >= 5, case .string("storage") = items[0] else {
       throw fail("persistent id is not ('storage', type, key, location, numel)")
     }
@@ -181,6 +186,7 @@ extension Unpickler {
     guard !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
       throw fail("storage key \(key.debugDescription) is not a plain name")
     }
+    try charge(key.utf8.count)
     var location = ""
     if case .string(let l) = items[3] { location = l }
     guard case .int(let numel) = items[4], numel >= 0, numel <= Int.max / max(size, 1) else {
@@ -203,8 +209,13 @@ extension Unpickler {
   }
 
   /// `_codecs.encode(str, 'latin1')` is how protocol 2 writes bytes; bytes()/bytearray() too.
-  private func encode(_ args: [PickleValue], _ g: String) throws(CheckpointError) -> PickleValue {
+  private mutating func encode(_ args: [PickleValue], _ g: String) throws(CheckpointError) -> PickleValue {
     guard let first = args.first else { return .bytes([]) }
+    switch first {
+    case .bytes(let b): try charge(b.count)
+    case .string(let s): try charge(s.utf8.count)
+    default: break
+    }
     switch first {
     case .bytes(let b): return .bytes(b)
     case .string(let s):
@@ -225,8 +236,8 @@ extension Unpickler {
     }
   }
 
-  private func nonNegativeInts(_ v: PickleValue, _ what: String) throws(CheckpointError) -> [Int] {
-    try tupleItems(v, what).map { x throws(CheckpointError) -> Int in
+  private mutating func nonNegativeInts(_ v: PickleValue, _ what: String) throws(CheckpointError) -> [Int] {
+    try chargedItems(v, what).map { x throws(CheckpointError) -> Int in
       guard case .int(let i) = x else { throw fail("\(what) holds a \(kind(x)), not an int") }
       return i
     }

@@ -34,6 +34,9 @@ struct PickleDict {
 
 /// The identity of a dict key. Mirrors Python equality for the key types state dicts and
 /// optimizer states use (str, int, bool, float, tuples of those); containers compare by identity.
+/// A tuple's key is the number under which the unpickler interned its items' keys, so hashing
+/// and comparing a key costs its own size, never the size of the tree it spans through shared
+/// (memoized) tuples.
 enum PickleKey: Hashable {
   case none
   case int(Int)
@@ -42,7 +45,7 @@ enum PickleKey: Hashable {
   case string(String)
   case bytes([UInt8])
   case global(String)
-  case tuple([PickleKey])
+  case tuple(Int)
   case identity(Int, Int)
 }
 
@@ -78,6 +81,11 @@ struct TensorRecord {
 /// never imports or calls anything. Globals outside ``TorchGlobals`` are refused the moment
 /// their opcode is read. Every length is checked against the bytes left, every stack pop and
 /// memo read is checked, so a malformed stream throws instead of crashing or over-allocating.
+///
+/// Work and memory are linear in the stream: every opcode that copies or walks values it did not
+/// just read (a memoized tuple applied as arguments again, an OrderedDict rebuilt over one item
+/// list, a long string hashed as a key) is charged to a budget of ``workPerByte`` units per input
+/// byte, and the stream is refused when it runs out.
 struct Unpickler {
   let bytes: [UInt8]
   var pos = 0
@@ -97,7 +105,30 @@ struct Unpickler {
   var storages: [StorageRecord] = []
   var storageByKey: [String: Int] = [:]
 
-  init(_ bytes: [UInt8]) { self.bytes = bytes }
+  /// The interned key of each tuple (parallel to `tuples`), and the intern table itself.
+  var tupleKeys: [PickleKey] = []
+  var internedTuples: [[PickleKey]: Int] = [:]
+
+  /// Work units (values copied, pairs inserted, key bytes hashed) charged so far, and the most
+  /// the stream may use. torch.save streams use about one unit per byte.
+  var work = 0
+  let workBudget: Int
+  static let workPerByte = 16
+  static let workAllowance = 1 << 20
+
+  init(_ bytes: [UInt8]) {
+    self.bytes = bytes
+    workBudget = bytes.count * Self.workPerByte + Self.workAllowance
+  }
+
+  /// Charges `units` of work, refusing the stream once it has used its budget.
+  mutating func charge(_ units: Int) throws(CheckpointError) {
+    work += units
+    guard work <= workBudget else {
+      throw .badPickle(offset: opStart, reason: "the stream needs more than \(workBudget) units of work for its "
+        + "\(bytes.count) bytes (memoized values are reused over and over; torch.save writes about one per byte)")
+    }
+  }
 
   /// Interprets the stream up to STOP and returns the top value.
   mutating func load() throws(CheckpointError) -> PickleValue {
@@ -157,11 +188,11 @@ struct Unpickler {
     case 0x8e, 0x96: stack.append(.bytes(try take(try length(8))))  // BINBYTES8, BYTEARRAY8
 
     // Containers
-    case 0x29: stack.append(newTuple([]))  // EMPTY_TUPLE
-    case 0x74: stack.append(newTuple(try popMark()))  // TUPLE
-    case 0x85: stack.append(newTuple(try pop(1)))  // TUPLE1
-    case 0x86: stack.append(newTuple(try pop(2)))  // TUPLE2
-    case 0x87: stack.append(newTuple(try pop(3)))  // TUPLE3
+    case 0x29: stack.append(try newTuple([]))  // EMPTY_TUPLE
+    case 0x74: stack.append(try newTuple(try popMark()))  // TUPLE
+    case 0x85: stack.append(try newTuple(try pop(1)))  // TUPLE1
+    case 0x86: stack.append(try newTuple(try pop(2)))  // TUPLE2
+    case 0x87: stack.append(try newTuple(try pop(3)))  // TUPLE3
     case 0x5d: stack.append(newList([]))  // EMPTY_LIST
     case 0x6c: stack.append(newList(try popMark()))  // LIST
     case 0x61: try append(try pop(1))  // APPEND
@@ -207,13 +238,13 @@ struct Unpickler {
       stack.append(try global(module, name))
     case 0x52:  // REDUCE
       let a = try pop(2)
-      stack.append(try call(a[0], args: try tupleItems(a[1], "REDUCE arguments")))
+      stack.append(try call(a[0], args: try chargedItems(a[1], "REDUCE arguments")))
     case 0x81:  // NEWOBJ
       let a = try pop(2)
-      stack.append(try call(a[0], args: try tupleItems(a[1], "NEWOBJ arguments"), new: true))
+      stack.append(try call(a[0], args: try chargedItems(a[1], "NEWOBJ arguments"), new: true))
     case 0x92:  // NEWOBJ_EX (keyword arguments are kept with the positional ones, inert)
       let a = try pop(3)
-      var args = try tupleItems(a[1], "NEWOBJ_EX arguments")
+      var args = try chargedItems(a[1], "NEWOBJ_EX arguments")
       if case .dict = a[2] { args.append(a[2]) }
       stack.append(try call(a[0], args: args, new: true))
     case 0x69:  // INST: module, name lines, then MARK'd arguments.
@@ -280,8 +311,21 @@ struct Unpickler {
 
   // MARK: - Containers
 
-  private mutating func newTuple(_ items: [PickleValue]) -> PickleValue {
+  /// Records a tuple and interns its key (tuples never change once built).
+  mutating func newTuple(_ items: [PickleValue]) throws(CheckpointError) -> PickleValue {
+    var keys: [PickleKey] = []
+    keys.reserveCapacity(items.count)
+    for v in items { keys.append(try hashKey(v)) }
+    try charge(items.count)
+    let id: Int
+    if let known = internedTuples[keys] {
+      id = known
+    } else {
+      id = internedTuples.count
+      internedTuples[keys] = id
+    }
     tuples.append(items)
+    tupleKeys.append(.tuple(id))
     return .tuple(tuples.count - 1)
   }
 
@@ -315,7 +359,7 @@ struct Unpickler {
     case .dict(let d):
       var i = 0
       while i + 1 < items.count {
-        insert(into: d, key: items[i], value: items[i + 1])
+        try insert(into: d, key: items[i], value: items[i + 1])
         i += 2
       }
     case .object(let o):  // e.g. a defaultdict subclass kept inert: record the pairs.
@@ -325,8 +369,9 @@ struct Unpickler {
     }
   }
 
-  mutating func insert(into d: Int, key: PickleValue, value: PickleValue) {
-    let k = hashKey(key)
+  mutating func insert(into d: Int, key: PickleValue, value: PickleValue) throws(CheckpointError) {
+    let k = try hashKey(key)
+    try charge(1)
     if let i = dicts[d].index[k] {
       dicts[d].values[i] = value
     } else {
@@ -336,18 +381,24 @@ struct Unpickler {
     }
   }
 
-  func hashKey(_ v: PickleValue, depth: Int = 0) -> PickleKey {
+  /// The dict key of `v`; string and bytes keys are charged their length (hashing reads it all).
+  mutating func hashKey(_ v: PickleValue) throws(CheckpointError) -> PickleKey {
     switch v {
     case .none: return .none
     case .bool(let b): return .int(b ? 1 : 0)
     case .int(let i): return .int(i)
-    case .bigInt(let s): return .big(s)
+    case .bigInt(let s):
+      try charge(s.utf8.count)
+      return .big(s)
     case .float(let d): return d == d.rounded() && abs(d) < 0x1p62 ? .int(Int(d)) : .float(d)
-    case .string(let s): return .string(s)
-    case .bytes(let b): return .bytes(b)
+    case .string(let s):
+      try charge(s.utf8.count)
+      return .string(s)
+    case .bytes(let b):
+      try charge(b.count)
+      return .bytes(b)
     case .global(let g): return .global(g)
-    case .tuple(let t) where depth < 16: return .tuple(tuples[t].map { hashKey($0, depth: depth + 1) })
-    case .tuple(let t): return .identity(0, t)
+    case .tuple(let t): return tupleKeys[t]
     case .list(let i): return .identity(1, i)
     case .dict(let i): return .identity(2, i)
     case .set(let i): return .identity(3, i)
@@ -355,6 +406,13 @@ struct Unpickler {
     case .tensor(let i): return .identity(5, i)
     case .storage(let i): return .identity(6, i)
     }
+  }
+
+  /// The items of a tuple or list, charged as a copy (they may be a memoized value used again).
+  mutating func chargedItems(_ v: PickleValue, _ what: String) throws(CheckpointError) -> [PickleValue] {
+    let items = try tupleItems(v, what)
+    try charge(items.count)
+    return items
   }
 
   func tupleItems(_ v: PickleValue, _ what: String) throws(CheckpointError) -> [PickleValue] {

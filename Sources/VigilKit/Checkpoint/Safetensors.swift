@@ -101,12 +101,14 @@ enum Safetensors {
   }
 }
 
+/// Row-major strides; an empty shape (a zero size) may have a huge product of the other sizes,
+/// and its strides are never used, so they wrap instead of trapping.
 func contiguousStrides(_ shape: [Int]) -> [Int] {
   var strides = [Int](repeating: 1, count: shape.count)
   var s = 1
   for i in shape.indices.reversed() {
     strides[i] = s
-    s *= max(shape[i], 1)
+    s = s &* max(shape[i], 1)
   }
   return strides
 }

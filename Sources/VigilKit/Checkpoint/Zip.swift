@@ -100,10 +100,12 @@ struct ZipArchive {
         }
         e += 4 + len
       }
+      // A compressed entry may inflate past the file; only its stored bytes must fit. Its
+      // method is refused by name when the entry is read.
       let entry = ZipEntry(
         name: name, method: method, flags: flags, crc32: crc,
         compressedSize: try checkedInt(csize, "size of \(name)"),
-        size: try checkedInt(usize, "size of \(name)"),
+        size: method == 0 ? try checkedInt(usize, "size of \(name)") : Int(clamping: usize),
         localHeaderOffset: try checkedInt(local, "offset of \(name)"))
       if index[name] == nil { index[name] = entries.count }
       entries.append(entry)
