@@ -42,8 +42,11 @@ struct Quantize: ParsableCommand {
   @Flag(help: "Print each layer's fp32-vs-int8 signal-to-noise ratio on the calibration images, worst first.")
   var report = false
 
-  @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The .vigil file to write.", valueName: "file"))
+  @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The .vigil file to write (never one of the inputs; an existing file keeps its permissions).", valueName: "file"))
   var output: String
+
+  @Flag(help: "When -o names a symbolic link, replace the link by the new file (without it, a link is refused).")
+  var replaceLink = false
 
   func validate() throws {
     try network.requireNetwork()
@@ -58,10 +61,16 @@ struct Quantize: ParsableCommand {
 
   func run() throws {
     let config = try network.resolve()
+    let images = try CalibrationImages(source: calib, count: calibCount)
+    // Every file read, so that -o can never name one of them (checked now and before writing).
+    var inputs: [(role: String, path: String)] = [("checkpoint", checkpoint)]
+    if let c = network.config { inputs.append(("network configuration", c)) }
+    if let labels { inputs.append(("labels file", labels)) }
+    inputs += images.files.map { ("calibration file", $0) }
+    try OutputFile.check(output, inputs: inputs, replaceLink: replaceLink)
     let weights = try Checkpoint.load(path: checkpoint, ema: ema)
     let fp32 = try Fp32Network(config: config, weights: weights)
     let labelList = try labels.map { try loadLabels(path: $0, classes: config.classes) }
-    let images = try CalibrationImages(source: calib, count: calibCount)
     if images.limited {
       printError("calibrate: using \(images.count) evenly spaced of \(images.available) images "
         + "(--calib-count sets another number)")
@@ -96,7 +105,7 @@ struct Quantize: ParsableCommand {
     let model = try quantizer.quantize(labels: labelList, metadata: metadata) { done, total in
       if done % 16 == 0 || done == total { printError("calibrate: pass 2, \(done)/\(total) images") }
     }
-    try ModelFile.write(model, to: output)
+    try OutputFile.write(ModelFile.encode(model), to: output, inputs: inputs, replaceLink: replaceLink)
     let plan = ArenaPlan(model: model)
     print("wrote \(output): \(model.ops.count) ops, arena \(plan.arenaBytes) B (largest live set "
       + "\(plan.largestLiveBytes) B), method \(method), \(quantizer.images.count) calibration images")

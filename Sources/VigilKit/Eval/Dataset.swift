@@ -12,6 +12,9 @@ import VigilCore
 public struct LabeledDataset {
   public let spec: String
   public let classNames: [String]
+  /// The files the dataset reads (the IDX files, or every image), for commands that must not
+  /// write over them.
+  public let files: [String]
   private let storage: Storage
 
   private enum Storage {
@@ -112,7 +115,7 @@ public struct LabeledDataset {
     if let bad = labels.first(where: { $0 >= 10 }) {
       throw DatasetError.malformed(path: labelsPath, reason: "label \(bad) outside 0...9")
     }
-    return LabeledDataset(spec: spec, classNames: fashionMNISTClasses,
+    return LabeledDataset(spec: spec, classNames: fashionMNISTClasses, files: [imagesPath, labelsPath],
                           storage: .idx(pixels: Array(pixels), side: (shape[1], shape[2]),
                                         labels: Array(labels)))
   }
@@ -145,7 +148,7 @@ public struct LabeledDataset {
     guard !files.isEmpty else {
       throw DatasetError.malformed(path: directory, reason: "holds no JPEG, PNG or PPM/PGM images")
     }
-    return LabeledDataset(spec: spec, classNames: classes, storage: .files(files))
+    return LabeledDataset(spec: spec, classNames: classes, files: files.map(\.0), storage: .files(files))
   }
 }
 

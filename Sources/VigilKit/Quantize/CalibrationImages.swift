@@ -29,6 +29,8 @@ public struct CalibrationImages {
   public private(set) var limited = false
   /// Images the source holds.
   public private(set) var available = 0
+  /// Every file the source names (the list file, the images, a dataset's files), picked or not.
+  public private(set) var files: [String] = []
 
   /// The display name of image `i` (a path, or `#N` in a dataset).
   public func name(_ i: Int) -> String { names[i] }
@@ -58,6 +60,7 @@ public struct CalibrationImages {
       } else {
         guard let data = fm.contents(atPath: source), let text = String(data: data, encoding: .utf8)
         else { throw CalibrationSourceError.unreadable(source) }
+        files = [source]
         let dir = (source as NSString).deletingLastPathComponent
         for raw in text.split(whereSeparator: \.isNewline) {
           let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -67,12 +70,14 @@ public struct CalibrationImages {
       }
     } else if source.hasPrefix("fashion-mnist:") || source.hasPrefix("folder:") {
       let dataset = try LabeledDataset.open(spec: source)
+      files = dataset.files
       all = (0..<dataset.count).map { "#\($0)" }
       loader = { try dataset.sample($0).image }
     } else {
       throw CalibrationSourceError.missing(source)
     }
     guard !all.isEmpty else { throw CalibrationSourceError.empty(source) }
+    if loader == nil { files += all }
     var picked = Array(all.indices)
     if let count { guard count > 0 else { throw CalibrationSourceError.badCount(count) } }
     let wanted = count ?? Self.defaultLimit
