@@ -67,6 +67,7 @@ public enum Npy {
   {
     let header = try parseHeader(bytes, source: source)
     var data = [Float](repeating: 0, count: header.count)
+    var overflowAt: (Int, Double)? = nil
     bytes.withUnsafeBytes { raw in
       let base = header.dataOffset
       switch header.dtype {
@@ -78,11 +79,19 @@ public enum Npy {
       case .float64:
         for i in 0..<header.count {
           let bits = raw.loadUnaligned(fromByteOffset: base + 8 * i, as: UInt64.self)
-          data[i] = Float(Double(bitPattern: UInt64(littleEndian: bits)))
+          let d = Double(bitPattern: UInt64(littleEndian: bits))
+          let f = Float(d)
+          // A finite double beyond float32's range would become infinity.
+          if f.isInfinite && d.isFinite && overflowAt == nil { overflowAt = (i, d) }
+          data[i] = f
         }
       case .uint8:
         for i in 0..<header.count { data[i] = Float(raw[base + i]) }
       }
+    }
+    if let (i, d) = overflowAt {
+      throw .invalidNpy(source: source, reason: "element \(i) is \(d), beyond float32's range "
+        + "(largest \(Float.greatestFiniteMagnitude))")
     }
     return (header.shape, data)
   }

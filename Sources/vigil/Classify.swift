@@ -123,6 +123,7 @@ struct Classify: ParsableCommand {
 
 /// A probability with four decimals, without Foundation's formatter.
 func formatScore(_ p: Double) -> String {
+  guard p.isFinite else { return "\(p)" }
   let scaled = Int((p * 10000).rounded())
   let whole = scaled / 10000, frac = scaled % 10000
   let digits = String(frac)

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import ArgumentParser
+@preconcurrency import Glibc
 
 @main
 struct Vigil: ParsableCommand {
@@ -9,4 +10,10 @@ struct Vigil: ParsableCommand {
     commandName: "vigil",
     abstract: "Int8 MobileViGv2 image classification for small Linux computers.",
     subcommands: [Classify.self, Quantize.self, Inspect.self, Bench.self, Eval.self])
+
+  static func main() {
+    // Line-buffered even into a pipe: every result printed before an error (or a crash) is out.
+    setvbuf(stdout, nil, _IOLBF, 0)
+    main(nil)
+  }
 }

@@ -46,6 +46,6 @@ public final class Fp32Classifier {
 
   /// The logits (one per class) for the input at `path`.
   public func logits(path: String) throws -> [Float] {
-    try engine.run(try input(path: path))
+    try finiteLogits(engine.run(try input(path: path)))
   }
 }

@@ -60,6 +60,27 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
   }
 }
 
+/// A network output that is not a number for every class: the input's error, never a result.
+public struct NonFiniteOutput: Error, CustomStringConvertible, Equatable {
+  public var nan: Int
+  public var infinite: Int
+  public var description: String {
+    "the network's output is not finite for this input (\(nan) NaN and \(infinite) infinite of its "
+      + "logits): the input's values are out of the range the network was trained on (a .npy must "
+      + "be preprocessed: ImageNet-normalized, about -3 ... 3)"
+  }
+}
+
+/// `logits` when every one is finite; throws ``NonFiniteOutput`` otherwise.
+@inline(__always)
+public func finiteLogits(_ logits: [Float]) throws(NonFiniteOutput) -> [Float] {
+  var bad = false
+  for v in logits where !v.isFinite { bad = true }
+  guard bad else { return logits }
+  let nan = logits.filter(\.isNaN).count
+  throw NonFiniteOutput(nan: nan, infinite: logits.filter(\.isInfinite).count)
+}
+
 /// Escapes `s` as a JSON string literal (with quotes).
 public func jsonString(_ s: String) -> String {
   var out = "\""

@@ -15,7 +15,7 @@ extension Fp32Classifier: ImageClassifier {
   public var classes: Int { config.classes }
   public var labels: [String] { [] }
   public func logits(image: RGBImage) throws -> [Float] {
-    try engine.run(preprocessing.apply(image))
+    try finiteLogits(engine.run(preprocessing.apply(image)))
   }
 }
 

@@ -30,9 +30,9 @@ public final class Int8Classifier: ImageClassifier {
 
   public func logits(image: RGBImage) throws -> [Float] {
     let crop = preprocessing.resizeAndCrop(image)
-    return try crop.pixels.withUnsafeBufferPointer { pixels throws(VigilError) in
+    return try finiteLogits(crop.pixels.withUnsafeBufferPointer { pixels throws(VigilError) in
       try instance.run(pixels: pixels)
-    }
+    })
   }
 
   /// Logits for an image file.

@@ -52,9 +52,9 @@ public struct Fp32Network: Sendable {
     var builder = Builder(config: config, weights: weights)
     builder.zeroFill = zeroFill
     builder.build()
-    if !builder.problems.isEmpty || !builder.unusedKeys.isEmpty {
+    if !builder.problems.isEmpty || !builder.unusedKeys.isEmpty || !builder.invalid.isEmpty {
       throw FoldError(source: weights.source, variant: config.name,
-                      problems: builder.problems, unexpected: builder.unusedKeys)
+                      problems: builder.problems, unexpected: builder.unusedKeys, invalid: builder.invalid)
     }
     self.config = config
     self.tensors = builder.tensors
@@ -101,8 +101,26 @@ public struct FoldError: Error, CustomStringConvertible {
   public var problems: [String]
   /// Keys the network does not use.
   public var unexpected: [String]
+  /// Values the runtime cannot use (NaN or infinite weights, negative BatchNorm variances,
+  /// folded weights that overflow float32), one line each.
+  public var invalid: [String] = []
+
+  public init(source: String, variant: String, problems: [String], unexpected: [String], invalid: [String] = []) {
+    self.source = source
+    self.variant = variant
+    self.problems = problems
+    self.unexpected = unexpected
+    self.invalid = invalid
+  }
 
   public var description: String {
+    if problems.isEmpty && unexpected.isEmpty {
+      var lines = ["checkpoint \(source) holds \(invalid.count) weight(s) the network cannot use:"]
+      for p in invalid.prefix(200) { lines.append("  \(p)") }
+      if invalid.count > 200 { lines.append("  ... and \(invalid.count - 200) more") }
+      lines.append("The weights are damaged or the training diverged; use an earlier or the EMA checkpoint.")
+      return lines.joined(separator: "\n")
+    }
     var lines = ["checkpoint \(source) does not match network '\(variant)': "
       + "\(problems.count) missing or mis-shaped, \(unexpected.count) unexpected key(s)"]
     let shown = 200
@@ -112,6 +130,7 @@ public struct FoldError: Error, CustomStringConvertible {
     if problems.count > shown { lines.append("  ... and \(problems.count - shown) more") }
     for u in unexpected.prefix(shown) { lines.append("  unexpected key \(u)") }
     if unexpected.count > shown { lines.append("  ... and \(unexpected.count - shown) more") }
+    for p in invalid.prefix(shown) { lines.append("  \(p)") }
     lines.append("Check --variant / --config (channels, blocks, embedding, classes, "
       + "distillation) against the checkpoint.")
     return lines.joined(separator: "\n")
@@ -125,6 +144,8 @@ private struct Builder {
   let config: NetworkConfig
   let weights: StateDict
   var problems: [String] = []
+  /// Values the runtime cannot use: NaN or infinite weights, negative variances, overflow.
+  var invalid: [String] = []
   /// Missing keys read as zeros instead of being problems (planning without weights).
   var zeroFill = false
   var used: Set<String> = []
@@ -156,7 +177,19 @@ private struct Builder {
       problems.append("\(key): shape \(t.shape), expected \(shape)")
       return [Float](repeating: 0, count: count)
     }
+    if let i = t.data.firstIndex(where: { !$0.isFinite }) {
+      let n = t.data.reduce(0) { $1.isFinite ? $0 : $0 + 1 }
+      invalid.append("\(key): \(n) of \(t.data.count) values are NaN or infinite (the first, at index \(i), is \(t.data[i]))")
+    }
     return t.data
+  }
+
+  /// Records a folded weight or bias that is no longer a finite float.
+  mutating func checkFolded(_ name: String, _ values: [Float]) {
+    if let i = values.firstIndex(where: { !$0.isFinite }) {
+      invalid.append("\(name): folding gives \(values[i]) at index \(i) (a BatchNorm or layer scale "
+        + "makes the weight overflow float32)")
+    }
   }
 
   /// A conv's weight and bias followed by a BatchNorm, folded. `scale` is a layer scale key.
@@ -169,6 +202,9 @@ private struct Builder {
       let gamma = tensor("\(bn).weight", [out]), beta = tensor("\(bn).bias", [out])
       let mean = tensor("\(bn).running_mean", [out]), variance = tensor("\(bn).running_var", [out])
       if weights.tensors["\(bn).num_batches_tracked"] != nil { used.insert("\(bn).num_batches_tracked") }
+      if let o = variance.firstIndex(where: { $0 < 0 }) {
+        invalid.append("\(bn).running_var: channel \(o) is \(variance[o]); a variance is never negative")
+      }
       for o in 0..<out {
         let s = Double(gamma[o]) / (Double(variance[o]) + bnEpsilon).squareRoot()
         for i in 0..<perOut { w[o * perOut + i] *= s }
@@ -182,7 +218,10 @@ private struct Builder {
         b[o] *= Double(ls[o])
       }
     }
-    return (w.map(Float.init), b.map(Float.init))
+    let folded = (w.map(Float.init), b.map(Float.init))
+    checkFolded("\(conv).weight", folded.0)
+    checkFolded("\(conv).bias", folded.1)
+    return folded
   }
 
   mutating func newTensor(_ c: Int, _ side: Int) -> Int {
@@ -265,8 +304,11 @@ private struct Builder {
       for i in hw.indices { hw[i] = (hw[i] + Double(dw[i])) / 2 }
       for i in hb.indices { hb[i] = (hb[i] + Double(db[i])) / 2 }
     }
+    let head = (hw.map(Float.init), hb.map(Float.init))
+    checkFolded("head.weight", head.0)
+    checkFolded("head.bias", head.1)
     let logits = conv("head", input: emb, out: n, side: 1, kernel: 1, stride: 1, gelu: false,
-                      folded: (hw.map(Float.init), hb.map(Float.init)))
+                      folded: head)
     blockOutputs.append(("logits", logits))
   }
 
