@@ -12,10 +12,10 @@ struct Bench: ParsableCommand {
   @Argument(help: ArgumentHelp("The .vigil model.", valueName: "model"))
   var model: String
 
-  @Option(help: "Timed runs.")
+  @Option(help: "Timed runs (1 ... 1000000).")
   var runs = 50
 
-  @Option(help: "Untimed runs first.")
+  @Option(help: "Untimed runs first (0 ... 100000).")
   var warmup = 5
 
   @Flag(help: "Also time every layer (median over up to 50 runs).")
@@ -25,8 +25,8 @@ struct Bench: ParsableCommand {
   var json = false
 
   func validate() throws {
-    if runs < 1 { throw ValidationError("--runs must be at least 1.") }
-    if warmup < 0 { throw ValidationError("--warmup must be 0 or more.") }
+    try OptionRange.check("--runs", runs, OptionRange.runs)
+    try OptionRange.check("--warmup", warmup, OptionRange.warmup)
   }
 
   func run() throws {

@@ -30,7 +30,7 @@ struct Classify: ParsableCommand {
     + "carries its own).", valueName: "file"))
   var labels: String?
 
-  @Option(help: "How many classes to report per input.")
+  @Option(help: "How many classes to report per input (1 ... 100000; at most the classes).")
   var top = 5
 
   @Flag(help: "Print one JSON object per input and line.")
@@ -43,7 +43,7 @@ struct Classify: ParsableCommand {
   var inputs: [String]
 
   func validate() throws {
-    if top < 1 { throw ValidationError("--top must be at least 1.") }
+    try OptionRange.check("--top", top, OptionRange.top)
     if checkpoint != nil {
       try network.requireNetwork()
       if inputs.isEmpty { throw ValidationError("Give at least one input file.") }

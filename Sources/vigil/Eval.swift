@@ -28,7 +28,7 @@ struct Eval: ParsableCommand {
   @Option(help: ArgumentHelp("The labelled images.", valueName: "spec"))
   var dataset: String
 
-  @Option(help: "Evaluate only the first N images.")
+  @Option(help: "Evaluate only the first N images (1 ... 100000000).")
   var limit: Int?
 
   @Flag(help: "Print the report as one JSON object (with the confusion matrix and each image's top-1 class, -1 for an unreadable one).")
@@ -43,7 +43,7 @@ struct Eval: ParsableCommand {
     } else if network.isGiven || ema {
       throw ValidationError("--variant, --config and --ema go with --checkpoint; a .vigil model carries its network.")
     }
-    if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+    if let limit { try OptionRange.check("--limit", limit, OptionRange.limit) }
   }
 
   func run() throws {

@@ -27,7 +27,7 @@ struct Quantize: ParsableCommand {
   @Option(help: ArgumentHelp("Calibration images: folder, list file or dataset spec.", valueName: "source"))
   var calib: String
 
-  @Option(help: "Use this many evenly spaced calibration images (default: all, at most 1000).")
+  @Option(help: "Use this many evenly spaced calibration images (1 ... 100000; default: all, at most 1000).")
   var calibCount: Int?
 
   @Option(help: "Calibration method: minmax, percentile, entropy or mse. mse kept the most accuracy on every model measured (docs/calibration.md); entropy clips the tails of GELU outputs hard.")
@@ -53,7 +53,7 @@ struct Quantize: ParsableCommand {
     if CalibrationMethod(rawValue: method) == nil {
       throw ValidationError("Unknown --method '\(method)': use minmax, percentile, entropy or mse.")
     }
-    if let calibCount, calibCount < 1 { throw ValidationError("--calib-count must be at least 1.") }
+    if let calibCount { try OptionRange.check("--calib-count", calibCount, OptionRange.calibCount) }
     if !(percentile > 50 && percentile <= 100) {
       throw ValidationError("--percentile must be in (50, 100], got \(percentile).")
     }

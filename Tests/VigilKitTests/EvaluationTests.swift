@@ -44,6 +44,26 @@ import VigilCore
     #expect(throws: DatasetError.self) { try LabeledDataset.parseIDX([0, 0, 9, 1], path: "x", dims: 1) }
   }
 
+  @Test func idxSizesWhoseProductWrapsAreRefused() throws {
+    // 2^22 x 2^21 x 2^21 = 2^64, which wraps to 0 = the data bytes of a header-only file.
+    let header: [UInt8] = [0, 0, 8, 3, 0, 0x40, 0, 0, 0, 0x20, 0, 0, 0, 0x20, 0, 0]
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-idx-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try Data(header).write(to: dir.appendingPathComponent("t10k-images-idx3-ubyte"))
+    try Data([0, 0, 8, 1, 0, 0x40, 0, 0]).write(to: dir.appendingPathComponent("t10k-labels-idx1-ubyte"))
+    do {
+      _ = try LabeledDataset.open(spec: "fashion-mnist:" + dir.path)
+      Issue.record("opened a dataset whose sizes overflow")
+    } catch {
+      #expect("\(error)".contains("header sizes [4194304, 2097152, 2097152]"), "\(error)")
+    }
+    // Through the CLI too: a clean error, exit 1, no trap.
+    let model = Golden.directory.deletingLastPathComponent().appendingPathComponent("model/tiny.vigil").path
+    let r = try CLI.run(["eval", model, "--dataset", "fashion-mnist:" + dir.path])
+    #expect(r.status == 1 && r.stderr.contains("header sizes"), "\(r.status) \(r.stderr)")
+  }
+
   @Test func folderDatasetSortsClassesAndFiles() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-folder-\(UUID())")
     let fm = FileManager.default

@@ -92,8 +92,17 @@ public struct LabeledDataset {
       let o = 4 + 4 * d
       shape.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
     }
-    let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-    guard shape.allSatisfy({ $0 > 0 && $0 < 1 << 24 }), bytes.count - header == count else {
+    // The product is checked: sizes whose product wraps (to 0, say) must not pass as a match.
+    var count = 1
+    for d in shape {
+      let (p, overflow) = count.multipliedReportingOverflow(by: d)
+      guard !overflow, d > 0, d < 1 << 24 else {
+        throw DatasetError.malformed(path: path, reason: "header sizes \(shape) are not a tensor this "
+          + "file can hold (each must be 1 ... \((1 << 24) - 1) and their product at most the file size)")
+      }
+      count = p
+    }
+    guard bytes.count - header == count else {
       throw DatasetError.malformed(path: path, reason: "header says \(shape) but the file holds "
         + "\(bytes.count - header) data bytes")
     }
