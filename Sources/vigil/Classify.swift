@@ -92,7 +92,7 @@ struct Classify: ParsableCommand {
         if json {
           print("{\"input\": \(jsonString(input)), \"error\": \(jsonString("\(error)"))}")
         } else {
-          printError("\(input): error: \(error)")
+          printError("\(terminalSafe(input)): error: \(terminalSafe("\(error)"))")
         }
       }
     }
@@ -114,10 +114,10 @@ struct Classify: ParsableCommand {
 
   private func textLine(_ input: String, _ ranked: [RankedClass], _ l: [Float]) -> String {
     var parts = ranked.map { r in
-      "\(r.label ?? "class \(r.index)") (\(r.index)) \(formatScore(r.score))"
+      "\(r.label.map(terminalSafe) ?? "class \(r.index)") (\(r.index)) \(formatScore(r.score))"
     }
     if logits { parts.append("logits [\(l.map { "\($0)" }.joined(separator: ", "))]") }
-    return "\(input): " + parts.joined(separator: ", ")
+    return "\(terminalSafe(input)): " + parts.joined(separator: ", ")
   }
 }
 

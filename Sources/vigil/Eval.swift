@@ -69,7 +69,7 @@ struct Eval: ParsableCommand {
       print("model \(name), dataset \(dataset): \(report.images) images, \(report.failed) failed")
       print("top-1 \(percent(report.top1)), top-5 \(percent(report.top5))")
       for (i, c) in report.perClass.enumerated() {
-        print("  \(i) \(c.name): \(c.accuracy.map(percent) ?? "-") of \(c.images)")
+        print("  \(i) \(terminalSafe(c.name)): \(c.accuracy.map(percent) ?? "-") of \(c.images)")
       }
     }
     if report.failed > 0 {

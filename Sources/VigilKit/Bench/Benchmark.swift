@@ -53,6 +53,7 @@ public struct Benchmark {
 
   public init(path: String, runs: Int, warmup: Int, perLayer: Bool) throws {
     let info = try ModelInspection(path: path)
+    try InputFile.requireRegular(path)
     let model = try Model(path: path)
     let plan = model.plan
     let size = model.inputSize

@@ -24,6 +24,9 @@ public enum Checkpoint {
   /// - Returns: the selected tensors, widened to Float32, row-major, in file order.
   /// - Throws: ``CheckpointError``, whose description says what was wrong and what to do.
   public static func load(path: String, ema: Bool = false) throws -> StateDict {
+    if let kind = InputFile.irregularKind(path) {
+      throw CheckpointError.unreadable(path: path, reason: InputFile.reason(kind))
+    }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)

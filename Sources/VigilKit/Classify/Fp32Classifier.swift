@@ -28,6 +28,7 @@ public final class Fp32Classifier {
   /// evaluation.
   public func input(path: String) throws -> [Float] {
     let s = config.inputSize
+    try InputFile.requireRegular(path)
     if path.lowercased().hasSuffix(".npy") {
       let (shape, data) = try Npy.readFloat32(path: path)
       guard shape == [1, 3, s, s] || shape == [3, s, s] else {

@@ -30,6 +30,7 @@ public func topK(_ logits: [Float], k: Int, labels: [String]?) -> [RankedClass] 
 
 /// Reads a labels file: one label per line, blank trailing lines ignored.
 public func loadLabels(path: String, classes: Int) throws(InputError) -> [String] {
+  try InputFile.requireRegular(path)
   guard let data = FileManager.default.contents(atPath: path),
         let text = String(data: data, encoding: .utf8)
   else { throw .unreadable(path: path, reason: "cannot read labels file as UTF-8 text") }
@@ -79,6 +80,28 @@ public func finiteLogits(_ logits: [Float]) throws(NonFiniteOutput) -> [Float] {
   guard bad else { return logits }
   let nan = logits.filter(\.isNaN).count
   throw NonFiniteOutput(nan: nan, infinite: logits.filter(\.isInfinite).count)
+}
+
+/// `s` made safe to print on a terminal: C0 and C1 control characters (escape sequences
+/// start with ESC or CSI), DEL and the bidirectional overrides become `\u{...}` escapes, and a
+/// backslash is doubled so that the escaped form is unambiguous. Other text is unchanged.
+public func terminalSafe(_ s: String) -> String {
+  func unsafe(_ u: Unicode.Scalar) -> Bool {
+    u.value < 0x20 || (0x7f...0x9f).contains(u.value) || (0x202a...0x202e).contains(u.value)
+      || (0x2066...0x2069).contains(u.value) || u == "\\"
+  }
+  guard s.unicodeScalars.contains(where: unsafe) else { return s }
+  var out = String.UnicodeScalarView()
+  for u in s.unicodeScalars {
+    if u == "\\" {
+      out.append(contentsOf: "\\\\".unicodeScalars)
+    } else if unsafe(u) {
+      out.append(contentsOf: "\\u{\(String(u.value, radix: 16))}".unicodeScalars)
+    } else {
+      out.append(u)
+    }
+  }
+  return String(out)
 }
 
 /// Escapes `s` as a JSON string literal (with quotes).

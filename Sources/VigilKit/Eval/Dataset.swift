@@ -44,6 +44,7 @@ public struct LabeledDataset {
       return (RGBImage(width: side.cols, height: side.rows, gray: grey), Int(labels[i]), "#\(i)")
     case .files(let files):
       let f = files[i]
+      try InputFile.requireRegular(f.path)
       return (try ImageDecoder.decode(path: f.path), f.label, f.path)
     }
   }

@@ -16,6 +16,7 @@ public final class Int8Classifier: ImageClassifier {
   public let preprocessing: Preprocessing
 
   public init(path: String) throws {
+    try InputFile.requireRegular(path)
     let model = try Model(path: path)
     classes = model.classes
     labels = model.labels
@@ -37,6 +38,7 @@ public final class Int8Classifier: ImageClassifier {
 
   /// Logits for an image file.
   public func logits(path: String) throws -> [Float] {
-    try logits(image: ImageDecoder.decode(path: path))
+    try InputFile.requireRegular(path)
+    return try logits(image: ImageDecoder.decode(path: path))
   }
 }

@@ -50,6 +50,7 @@ public struct ModelInspection {
   public var macs: Int { layers.reduce(0) { $0 + $1.macs } }
 
   public init(path: String) throws {
+    try InputFile.requireRegular(path)
     let model = try Model(path: path)
     self.path = path
     fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
@@ -134,8 +135,8 @@ public struct ModelInspection {
     lines.append("input \(preprocessing.size)x\(preprocessing.size) RGB uint8; preprocessing: "
       + "shorter side to size/\(preprocessing.cropPct) bicubic, centre crop, mean "
       + "\(preprocessing.mean), std \(preprocessing.std) (folded into the stem)")
-    lines.append("labels: \(labels.isEmpty ? "none" : "\(labels.count) (\(labels.prefix(3).joined(separator: ", "))\(labels.count > 3 ? ", ..." : ""))")")
-    for (k, v) in metadata { lines.append("metadata \(k) = \(v)") }
+    lines.append("labels: \(labels.isEmpty ? "none" : "\(labels.count) (\(labels.prefix(3).map(terminalSafe).joined(separator: ", "))\(labels.count > 3 ? ", ..." : ""))")")
+    for (k, v) in metadata { lines.append("metadata \(terminalSafe(k)) = \(terminalSafe(v))") }
     lines.append("arena \(arenaBytes) B (scratch \(scratch.bytes) B at \(scratch.offset)), "
       + "weights \(weightBytes) B, \(macs) MACs, \(layers.count) ops, \(tensors.count) tensors")
     lines.append("")

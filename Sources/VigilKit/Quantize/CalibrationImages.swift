@@ -58,6 +58,9 @@ public struct CalibrationImages {
         }
         all.sort()
       } else {
+        if let kind = InputFile.irregularKind(source) {
+          throw InputError.unreadable(path: source, reason: InputFile.reason(kind))
+        }
         guard let data = fm.contents(atPath: source), let text = String(data: data, encoding: .utf8)
         else { throw CalibrationSourceError.unreadable(source) }
         files = [source]
@@ -93,7 +96,10 @@ public struct CalibrationImages {
       load = { try loader(indices[$0]) }
     } else {
       let paths = names
-      load = { try ImageDecoder.decode(path: paths[$0]) }
+      load = {
+        try InputFile.requireRegular(paths[$0])
+        return try ImageDecoder.decode(path: paths[$0])
+      }
     }
   }
 }
