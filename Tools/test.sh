@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Vigil test on this machine: installs what is missing, then the C runtime tests
-# (native, and cross-built under qemu for aarch64 and armv7), a short fuzz run of the model
-# loader, the Embedded-Swift check of the core, and the Swift test suite (which runs the built
+# (native, and cross-built under qemu for aarch64 and armv7), short fuzz runs of the model
+# loader and the Swift parsers, the Embedded-Swift check of the core, and the Swift test suite (which runs the built
 # CLI too).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,6 +15,8 @@ echo "== C runtime tests (armv7, qemu)"
 bash Tools/cross-test.sh armv7
 echo "== Model loader fuzz smoke (libFuzzer, 20 s)"
 bash Tools/fuzz.sh 20
+echo "== Swift parser fuzz smoke (libFuzzer: pickle, zip, safetensors, npy, idx; 10 s each)"
+bash Tools/fuzz-swift.sh 10
 echo "== VigilCore in Embedded Swift"
 bash Tools/embedded-check.sh
 echo "== Swift tests"
