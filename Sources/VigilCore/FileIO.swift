@@ -31,8 +31,10 @@ public enum FileIO {
     var buffer: UnsafeMutablePointer<UInt8>? = nil
     var length = 0
     let (status, message) = withMessageBuffer { msg, cap in
-      gunzip ? vgl_io_read_file_gunzip(path, maxBytes, &buffer, &length, msg, cap)
-        : vgl_io_read_file(path, maxBytes, &buffer, &length, msg, cap)
+      PathBytes.withCString(path) { raw in
+        gunzip ? vgl_io_read_file_gunzip(raw, maxBytes, &buffer, &length, msg, cap)
+          : vgl_io_read_file(raw, maxBytes, &buffer, &length, msg, cap)
+      }
     }
     defer { vgl_io_free(buffer) }
     switch status {
@@ -52,7 +54,7 @@ public enum FileIO {
   public static func write(path: String, bytes: [UInt8]) throws(ImageError) {
     let (status, message) = bytes.withUnsafeBufferPointer { data in
       withMessageBuffer { msg, cap in
-        vgl_io_write_file(path, data.baseAddress, data.count, msg, cap)
+        PathBytes.withCString(path) { vgl_io_write_file($0, data.baseAddress, data.count, msg, cap) }
       }
     }
     if status != VGL_IO_OK { throw ImageError(status: status, source: path, message: message) }

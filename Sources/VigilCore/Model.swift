@@ -47,7 +47,7 @@ public struct Model: ~Copyable {
   public init(path: String) throws(VigilError) {
     var model: OpaquePointer? = nil
     let (status, message) = withStatusMessage { msg, cap in
-      vgl_model_open_file(path, &model, msg, cap)
+      PathBytes.withCString(path) { vgl_model_open_file($0, &model, msg, cap) }
     }
     guard status == VGL_OK, let model else {
       throw VigilError(status: status, message: message) ?? .unknown(code: 0, message: message)

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import ArgumentParser
+import VigilCore
 @preconcurrency import Glibc
 
 @main
@@ -14,6 +15,12 @@ struct Vigil: ParsableCommand {
   static func main() {
     // Line-buffered even into a pipe: every result printed before an error (or a crash) is out.
     setvbuf(stdout, nil, _IOLBF, 0)
-    main(nil)
+    // Paths are bytes: the raw arguments, decoded losslessly (CommandLine.arguments would turn
+    // bytes that are not UTF-8 into U+FFFD and so name another file).
+    var arguments: [String] = []
+    for i in 1..<Int(CommandLine.argc) {
+      if let a = CommandLine.unsafeArgv[i] { arguments.append(PathBytes.decode(cString: a)) }
+    }
+    main(arguments)
   }
 }

@@ -24,14 +24,13 @@ public enum Checkpoint {
   /// - Returns: the selected tensors, widened to Float32, row-major, in file order.
   /// - Throws: ``CheckpointError``, whose description says what was wrong and what to do.
   public static func load(path: String, ema: Bool = false) throws -> StateDict {
-    if let kind = InputFile.irregularKind(path) {
-      throw CheckpointError.unreadable(path: path, reason: InputFile.reason(kind))
-    }
+    // Read, not mapped: a checkpoint truncated or rewritten while it is imported cannot fault.
     let data: Data
     do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+      data = try InputFile.readData(path)
     } catch {
-      throw CheckpointError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+      guard case .unreadable(_, let reason) = error else { throw error }
+      throw CheckpointError.unreadable(path: path, reason: reason)
     }
     return try load(data: data, path: path, ema: ema)
   }

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Foundation
+import VigilCore
 
 /// One ranked class of a prediction.
 public struct RankedClass: Sendable, Equatable {
@@ -30,9 +31,8 @@ public func topK(_ logits: [Float], k: Int, labels: [String]?) -> [RankedClass] 
 
 /// Reads a labels file: one label per line, blank trailing lines ignored.
 public func loadLabels(path: String, classes: Int) throws(InputError) -> [String] {
-  try InputFile.requireRegular(path)
-  guard let data = FileManager.default.contents(atPath: path),
-        let text = String(data: data, encoding: .utf8)
+  let data = try InputFile.readData(path, maxBytes: 64 << 20)
+  guard let text = String(data: data, encoding: .utf8)
   else { throw .unreadable(path: path, reason: "cannot read labels file as UTF-8 text") }
   var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
     String($0).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -83,14 +83,15 @@ public func finiteLogits(_ logits: [Float]) throws(NonFiniteOutput) -> [Float] {
 }
 
 /// `s` made safe to print on a terminal: C0 and C1 control characters (escape sequences
-/// start with ESC or CSI), DEL and the bidirectional overrides become `\u{...}` escapes, and a
-/// backslash is doubled so that the escaped form is unambiguous. Other text is unchanged.
+/// start with ESC or CSI), DEL and the bidirectional overrides become `\u{...}` escapes, a
+/// backslash is doubled so that the escaped form is unambiguous, and the bytes of a file name
+/// that is not UTF-8 read `\xNN` (``PathBytes``). Other text is unchanged.
 public func terminalSafe(_ s: String) -> String {
   func unsafe(_ u: Unicode.Scalar) -> Bool {
     u.value < 0x20 || (0x7f...0x9f).contains(u.value) || (0x202a...0x202e).contains(u.value)
       || (0x2066...0x2069).contains(u.value) || u == "\\"
   }
-  guard s.unicodeScalars.contains(where: unsafe) else { return s }
+  guard s.unicodeScalars.contains(where: unsafe) else { return PathBytes.display(s) }
   var out = String.UnicodeScalarView()
   for u in s.unicodeScalars {
     if u == "\\" {
@@ -101,7 +102,7 @@ public func terminalSafe(_ s: String) -> String {
       out.append(u)
     }
   }
-  return String(out)
+  return PathBytes.display(String(out))
 }
 
 /// Escapes `s` as a JSON string literal (with quotes).

@@ -72,7 +72,7 @@ public struct LabeledDataset {
   private static func findIDX(_ dir: String, _ stem: String) throws -> String {
     for name in [stem + ".gz", stem] {
       let p = (dir as NSString).appendingPathComponent(name)
-      if FileManager.default.fileExists(atPath: p) { return p }
+      if InputFile.kind(p).exists { return p }
     }
     throw DatasetError.missing(path: (dir as NSString).appendingPathComponent(stem + "[.gz]"),
                                hint: "Debian's dataset-fashion-mnist installs the files in "
@@ -133,26 +133,23 @@ public struct LabeledDataset {
   static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "ppm", "pgm", "pnm"]
 
   static func openFolder(spec: String, directory: String) throws -> LabeledDataset {
-    let fm = FileManager.default
-    var isDir: ObjCBool = false
-    guard fm.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+    guard InputFile.kind(directory).isDirectory else {
       throw DatasetError.missing(path: directory, hint: "give a folder with one subfolder per class")
     }
-    let classes = try fm.contentsOfDirectory(atPath: directory).filter { name in
-      var d: ObjCBool = false
-      return !name.hasPrefix(".")
-        && fm.fileExists(atPath: (directory as NSString).appendingPathComponent(name), isDirectory: &d)
-        && d.boolValue
-    }.sorted()
+    // Names as the folder holds them (bytes, not necessarily UTF-8), sorted by bytes.
+    func byBytes(_ a: String, _ b: String) -> Bool { PathBytes.bytes(a).lexicographicallyPrecedes(PathBytes.bytes(b)) }
+    let classes = try InputFile.list(directory).filter { name in
+      !name.hasPrefix(".") && InputFile.kind(InputFile.join(directory, name)).isDirectory
+    }.sorted(by: byBytes)
     guard !classes.isEmpty else {
       throw DatasetError.malformed(path: directory, reason: "has no class subfolders")
     }
     var files: [(String, Int)] = []
     for (label, name) in classes.enumerated() {
-      let sub = (directory as NSString).appendingPathComponent(name)
-      for file in try fm.contentsOfDirectory(atPath: sub).sorted()
+      let sub = InputFile.join(directory, name)
+      for file in try InputFile.list(sub).sorted(by: byBytes)
       where imageExtensions.contains((file as NSString).pathExtension.lowercased()) {
-        files.append(((sub as NSString).appendingPathComponent(file), label))
+        files.append((InputFile.join(sub, file), label))
       }
     }
     guard !files.isEmpty else {

@@ -82,7 +82,7 @@ public struct NetworkConfig: Equatable, Sendable, Codable {
   /// Reads and validates a JSON configuration file.
   public static func load(path: String) throws(ConfigError) -> NetworkConfig {
     if let kind = InputFile.irregularKind(path) { throw .malformed(path: path, reason: InputFile.reason(kind)) }
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let data = try? InputFile.readData(path, maxBytes: 1 << 20) else {
       throw .unreadable(path: path)
     }
     let config: NetworkConfig

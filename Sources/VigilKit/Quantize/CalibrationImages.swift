@@ -40,28 +40,26 @@ public struct CalibrationImages {
 
   public init(source: String, count: Int?) throws {
     self.source = source
-    var isDir: ObjCBool = false
-    let fm = FileManager.default
     var all: [String] = []
     var loader: ((Int) throws -> RGBImage)?
-    if fm.fileExists(atPath: source, isDirectory: &isDir) {
-      if !isDir.boolValue,
+    let kind = InputFile.kind(source)
+    if kind.exists {
+      if !kind.isDirectory,
          LabeledDataset.imageExtensions.contains((source as NSString).pathExtension.lowercased()) {
         all = [source]  // one image
-      } else if isDir.boolValue {
-        let base = URL(fileURLWithPath: source)
-        let walker = fm.enumerator(atPath: source)
-        while let rel = walker?.nextObject() as? String {
-          if LabeledDataset.imageExtensions.contains((rel as NSString).pathExtension.lowercased()) {
-            all.append(base.appendingPathComponent(rel).path)
-          }
+      } else if kind.isDirectory {
+        // Names as the folder holds them (bytes, not necessarily UTF-8); sorted by bytes.
+        for rel in try InputFile.walk(source)
+        where LabeledDataset.imageExtensions.contains((rel as NSString).pathExtension.lowercased()) {
+          all.append(InputFile.join(source, rel))
         }
-        all.sort()
+        all.sort { PathBytes.bytes($0).lexicographicallyPrecedes(PathBytes.bytes($1)) }
       } else {
         if let kind = InputFile.irregularKind(source) {
           throw InputError.unreadable(path: source, reason: InputFile.reason(kind))
         }
-        guard let data = fm.contents(atPath: source), let text = String(data: data, encoding: .utf8)
+        guard let data = try? InputFile.readData(source, maxBytes: 64 << 20),
+          let text = String(data: data, encoding: .utf8)
         else { throw CalibrationSourceError.unreadable(source) }
         files = [source]
         let dir = (source as NSString).deletingLastPathComponent

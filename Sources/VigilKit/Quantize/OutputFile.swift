@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Foundation
+import VigilCore
 
 /// Writes a command's output file without ever destroying one of its inputs.
 ///
@@ -16,8 +17,7 @@ import Foundation
 public enum OutputFile {
   /// A file's identity: device and inode, after following symbolic links; nil if it does not exist.
   static func identity(_ path: String) -> (dev: UInt64, ino: UInt64)? {
-    var st = stat()
-    guard stat(path, &st) == 0 else { return nil }
+    guard let st = InputFile.status(path) else { return nil }
     return (UInt64(st.st_dev), UInt64(st.st_ino))
   }
 
@@ -25,11 +25,12 @@ public enum OutputFile {
   /// `replaceLink`) or is not a regular file.
   public static func check(_ output: String, inputs: [(role: String, path: String)], replaceLink: Bool) throws(OutputFileError) {
     var lst = stat()
-    guard lstat(output, &lst) == 0 else { return }  // a new file: nothing to protect
+    guard PathBytes.withCString(output, { lstat($0, &lst) }) == 0 else { return }  // a new file: nothing to protect
     if lst.st_mode & S_IFMT == S_IFLNK {
       if !replaceLink {
-        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: output)) ?? "?"
-        throw .symbolicLink(output: output, target: target)
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = PathBytes.withCString(output) { p in buf.withUnsafeMutableBytes { readlink(p, $0.baseAddress!, 4095) } }
+        throw .symbolicLink(output: output, target: n < 0 ? "?" : PathBytes.decode(Array(buf[0..<n])))
       }
     } else if lst.st_mode & S_IFMT != S_IFREG {
       throw .notRegular(output: output, kind: fileKind(lst.st_mode))
@@ -47,10 +48,12 @@ public enum OutputFile {
     try check(output, inputs: inputs, replaceLink: replaceLink)
     var mode: mode_t? = nil
     var lst = stat()
-    if lstat(output, &lst) == 0, lst.st_mode & S_IFMT == S_IFREG { mode = lst.st_mode & 0o7777 }
+    if PathBytes.withCString(output, { lstat($0, &lst) }) == 0, lst.st_mode & S_IFMT == S_IFREG {
+      mode = lst.st_mode & 0o7777
+    }
     let dir = (output as NSString).deletingLastPathComponent
     let temp = (dir.isEmpty ? "" : dir + "/") + ".\((output as NSString).lastPathComponent).\(getpid()).tmp"
-    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+    let fd = PathBytes.withCString(temp) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) }
     guard fd >= 0 else { throw .writeFailed(output: output, reason: "cannot create \(temp): \(errnoText())") }
     var failure: String? = nil
     bytes.withUnsafeBytes { raw in
@@ -68,9 +71,11 @@ public enum OutputFile {
     if failure == nil, let mode, fchmod(fd, mode) != 0 { failure = "chmod: \(errnoText())" }
     if failure == nil, fsync(fd) != 0 { failure = "fsync: \(errnoText())" }
     if close(fd) != 0, failure == nil { failure = "close: \(errnoText())" }
-    if failure == nil, rename(temp, output) != 0 { failure = "rename to \(output): \(errnoText())" }
+    if failure == nil, PathBytes.withCString(temp, { t in PathBytes.withCString(output) { rename(t, $0) } }) != 0 {
+      failure = "rename to \(output): \(errnoText())"
+    }
     if let failure {
-      unlink(temp)
+      _ = PathBytes.withCString(temp) { unlink($0) }
       throw .writeFailed(output: output, reason: failure)
     }
   }
