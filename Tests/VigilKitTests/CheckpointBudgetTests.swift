@@ -117,6 +117,26 @@ struct CheckpointBudgetTests {
     }
   }
 
+  @Test func manyKeysSharingOneDictAreDescribedCheaply() throws {
+    // {0: d, 1: d, ..., 19999: d} where d is one memoized dict of 20000 entries and no tensors:
+    // describing every candidate would count 4e8 values.
+    func int2(_ i: Int) -> String { "M" + String(String.UnicodeScalarView([Unicode.Scalar(UInt8(i & 0xff)), Unicode.Scalar(UInt8(i >> 8))])) }
+    var s = "\u{80}\u{2}}(" + int2(0) + "}("
+    for i in 0..<20_000 { s += int2(i) + "N" }
+    s += "uq\u{0}"
+    for i in 1..<20_000 { s += int2(i) + "h\u{0}" }
+    s += "u."
+    let zip = CheckpointZipWriter.make([("m/data.pkl", pickleBytes(s)), ("m/byteorder", Array("little".utf8))])
+    do {
+      _ = try Checkpoint.load(data: Data(zip), path: "shared.pth")
+      Issue.record("loaded")
+    } catch {
+      guard case .noStateDict(_, let candidates) = error else { Issue.record("\(error)"); return }
+      #expect(candidates.count == 51)
+      #expect(candidates.last == "... and 19950 more")
+    }
+  }
+
   @Test func memoTreeCheckpointStaysSmallInAChild() throws {
     // The whole CLI, under a 1 GiB address-space limit: refused or loaded, never out of memory.
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-budget-\(UUID())")

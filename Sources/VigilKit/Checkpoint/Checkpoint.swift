@@ -183,13 +183,16 @@ public enum Checkpoint {
     for n in names { if let sub = entry(n) { return (sub, n) } }
     let tensorValues = d.values.filter { if case .tensor = $0 { true } else { false } }.count
     if !ema, tensorValues > 0, tensorValues == d.values.count { return (top, "top-level dict") }
-    let candidates = zip(d.keys, d.values).map { k, v -> String in
+    // At most 50 candidates are described: values may all be one memoized dict, and counting
+    // its tensors for every key would cost keys x entries.
+    var candidates = zip(d.keys, d.values).prefix(50).map { k, v -> String in
       let name: String = if case .string(let s) = k { "'\(s)'" } else { u.kind(k) }
       if case .dict(let sub) = v {
         return "\(name) (dict, \(u.dicts[sub].keys.count) entries, \(tensorCount(sub, u)) tensors)"
       }
       return "\(name) (\(u.kind(v)))"
     }
+    if d.keys.count > 50 { candidates.append("... and \(d.keys.count - 50) more") }
     if ema { throw CheckpointError.noEMA(path: path, candidates: candidates) }
     throw CheckpointError.noStateDict(path: path, candidates: candidates)
   }
