@@ -270,6 +270,9 @@ struct CheckpointMalformedTests {
     }
     let ok = #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
     #expect((try? Checkpoint.load(data: Data(st(ok)), path: "ok"))?["w"]?.data == [1])
+    // An empty tensor whose other sizes multiply past Int: loads (no elements), no trap.
+    let empty = #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"e":{"dtype":"F32","shape":[0,1099511627776,1099511627776],"data_offsets":[4,4]}}"#
+    #expect((try? Checkpoint.load(data: Data(st(empty)), path: "empty"))?["e"]?.data == [])
     let cases: [(String, [UInt8])] = [
       ("length past the file", st(ok, length: 1000)),
       ("length 2^64 - 1", st(ok, length: .max)),

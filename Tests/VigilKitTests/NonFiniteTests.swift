@@ -121,6 +121,22 @@ enum SafetensorsWriter {
     #expect(q.status != 0 && q.stderr.contains(key), "\(q.stderr)")
   }
 
+  @Test func resultsAreOutBeforeTheNextInputRuns() throws {
+    // stdout and stderr into one pipe: each result line comes before the next input's error,
+    // so a result is never held in a buffer that an error or a crash could lose.
+    let vigil = CLI.productsDirectory.appendingPathComponent("vigil").path
+    let good = Golden.path("tiny-a.input0.npy")
+    let r = try CLI.run(["classify", "--checkpoint", Golden.path("tiny-a.safetensors"), "--config",
+                         Golden.path(tinyA.config), good, "/nonexistent/a.npy", good],
+                        executable: "/bin/sh", prefix: ["-c", "exec \"$0\" \"$@\" 2>&1", vigil])
+    let lines = r.stdout.split(separator: "\n").filter { !$0.hasPrefix("warning:") }
+    try #require(lines.count == 4, "\(lines)")
+    #expect(lines[0].hasPrefix(good + ": "))
+    #expect(lines[1].hasPrefix("/nonexistent/a.npy: error:"))
+    #expect(lines[2].hasPrefix(good + ": "))
+    #expect(lines[3] == "1 of 3 input(s) failed")
+  }
+
   @Test func evalCountsNonFiniteOutputsAsFailures() throws {
     // A classifier whose logits are NaN for every image: no top-1 is reported over them.
     final class NaNClassifier: ImageClassifier {
