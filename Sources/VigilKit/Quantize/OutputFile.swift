@@ -52,7 +52,8 @@ public enum OutputFile {
       mode = lst.st_mode & 0o7777
     }
     let dir = (output as NSString).deletingLastPathComponent
-    let temp = (dir.isEmpty ? "" : dir + "/") + ".\((output as NSString).lastPathComponent).\(getpid()).tmp"
+    let temp = (dir.isEmpty ? "" : dir + "/")
+      + ".\((output as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
     let fd = PathBytes.withCString(temp) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) }
     guard fd >= 0 else { throw .writeFailed(output: output, reason: "cannot create \(temp): \(errnoText())") }
     var failure: String? = nil
