@@ -166,7 +166,7 @@ import Testing
     for option in ["--config", "--loop", "--watch", "--done", "--pending", "--camera", "--size",
                    "--fps", "--format", "--buffers", "--synthetic", "--every", "--crop", "--smooth",
                    "--enter", "--exit", "--top", "--output", "--threads", "--stall-timeout",
-                   "--max-results"] {
+                   "--max-results", "--max-frames"] {
       #expect(help.stdout.contains(option), "serve --help lacks \(option)")
     }
   }
