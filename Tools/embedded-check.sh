@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compiles the VigilCore module in Embedded Swift for the host, so nothing outside the
+# Compiles the VigilCore and VigilDaemon modules in Embedded Swift for the host, so nothing outside the
 # Embedded subset (Foundation, existentials, untyped throws, Codable, ...) creeps into the
 # core that the board firmware links. Output in .build-embedded/.
 set -euo pipefail
@@ -26,3 +26,16 @@ args=(
 )
 swiftc "${args[@]}" "$root"/Sources/VigilCore/*.swift "$@"
 echo "embedded-check: VigilCore compiles in Embedded Swift ($(stat -c %s "$out/VigilCore.o") bytes of object code)"
+# The daemon core over VigilCore and the CVigilSys shims (which bring their own module map).
+daemon_args=(
+  -target "$arch-unknown-linux-gnu"
+  -enable-experimental-feature Embedded
+  -wmo -parse-as-library -Osize
+  -module-name VigilDaemon
+  -I "$out" -I "$root/CKernels/include" -I "$out/modules"
+  -I "$root/Sources/CVigilSys/include"
+  -c -o "$out/VigilDaemon.o"
+)
+mapfile -t daemon_sources < <(find "$root/Sources/VigilDaemon" -name '*.swift' | sort)
+swiftc "${daemon_args[@]}" "${daemon_sources[@]}"
+echo "embedded-check: VigilDaemon compiles in Embedded Swift ($(stat -c %s "$out/VigilDaemon.o") bytes of object code)"

@@ -65,8 +65,11 @@ public protocol FrameSource: ~Copyable {
   /// delivered nothing for the stall timeout. Returns what it did, for the log. The default
   /// does nothing (sources that cannot stall, such as file lists).
   mutating func reopen() throws(VigilError) -> String
+  /// Why the last `.dropped` happened, for its log line ("" when the count says it all).
+  var dropNote: String { get }
 }
 
 extension FrameSource where Self: ~Copyable {
   public mutating func reopen() throws(VigilError) -> String { "nothing to reopen" }
+  public var dropNote: String { "" }
 }

@@ -8,5 +8,5 @@ struct Vigil: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "vigil",
     abstract: "Int8 MobileViGv2 image classification for small Linux computers.",
-    subcommands: [Classify.self, Quantize.self, Inspect.self, Bench.self, Eval.self])
+    subcommands: [Classify.self, Quantize.self, Inspect.self, Bench.self, Eval.self, Serve.self])
 }
