@@ -45,6 +45,9 @@ final class FakeCamera {
   var maxBuffers = 8
   /// Bytes per mapped buffer for MJPEG.
   var mjpegBufferBytes = 1 << 20
+  /// Frames (script steps) a readable poll makes ready at once; more than 1 models a loop
+  /// that fell behind the camera.
+  var framesPerPoll = 1
   /// Fail the n-th ioctl of this request (1-based) with this errno, for error-path tests.
   var failIoctl: (request: UInt, nth: Int, errno: Int32)? = nil
 
@@ -58,6 +61,7 @@ final class FakeCamera {
   var present = true
   private var absentOpensLeft = 0
   private var lost = false
+  private var armed = 0
   private var nextFd: Int32 = 100
   private(set) var openFds: Set<Int32> = []
   private var buffers: [(length: Int, offset: Int64, queued: Bool, address: UnsafeMutableRawPointer?)] = []
@@ -274,6 +278,7 @@ final class FakeCamera {
         return 1
       }
       advance(ms: 1)
+      armed = framesPerPoll
       revents.pointee = VGL_V4L2_POLLIN
       return 1
     }
@@ -281,20 +286,24 @@ final class FakeCamera {
 
   private func dequeue(_ b: UnsafeMutablePointer<v4l2_buffer>) -> Int32 {
     guard streaming else { return -VGL_V4L2_EINVAL }
-    guard let step = script.first else { return -VGL_V4L2_EAGAIN }
+    // Only what a readable poll made ready can be dequeued.
+    guard armed > 0, let step = script.first else { return -VGL_V4L2_EAGAIN }
     switch step {
     case .silence:
       return -VGL_V4L2_EAGAIN
     case .eagain:
       script.removeFirst()
+      armed = 0
       return -VGL_V4L2_EAGAIN
     case .unplug(let errno, _, let absent):
       script.removeFirst()
+      armed = 0
       unplug(absentOpens: absent)
       return -errno
     case .frame(let bytes, let bytesUsed, let skip, let flags):
       guard let i = buffers.firstIndex(where: { $0.queued }) else { return -VGL_V4L2_EAGAIN }
       script.removeFirst()
+      armed -= 1
       buffers[i].queued = false
       if let target = buffers[i].address, mappings[Int(bitPattern: target)] != nil {
         bytes.withUnsafeBytes { src in

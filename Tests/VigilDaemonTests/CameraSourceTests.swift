@@ -342,7 +342,7 @@ final class CameraSourceTests: XCTestCase {
     fake.script = [.eagain, .silence, .frame(grey), .eagain, .eagain, .frame(grey)]
     var camera = try CameraSource(settings(4, 4), io: fake.io)
     XCTAssertEqual(try events(&camera, 7), [.idle, .idle, .frame(0), .idle, .idle, .frame(1), .idle])
-    XCTAssertEqual(camera.counters.eagain, 3, "two scripted and one with nothing queued in the driver")
+    XCTAssertEqual(camera.counters.eagain, 3)
     XCTAssertEqual(camera.counters.frames, 2)
   }
 
@@ -353,6 +353,21 @@ final class CameraSourceTests: XCTestCase {
     var camera = try CameraSource(settings(4, 4), io: fake.io)
     XCTAssertEqual(try events(&camera, 6), [.frame(0), .dropped(3), .frame(1), .frame(2), .dropped(1), .frame(3)])
     XCTAssertEqual(camera.counters.dropped, 4)
+  }
+
+  func testTheNewestReadyFrameWinsAndOlderOnesAreDropped() throws {
+    let fake = FakeCamera(formats: [VGL_V4L2_PIX_FMT_GREY])
+    fake.framesPerPoll = 3  // the loop fell behind: three frames wait in the driver
+    fake.script = [1, 2, 3, 4, 5, 6, 7].map { .frame([UInt8](repeating: $0, count: 16)) }
+    var camera = try CameraSource(settings(4, 4), io: fake.io)
+    XCTAssertEqual(Seen(try camera.next(timeoutMs: 50)), .dropped(2))
+    let third = try XCTUnwrap(nextFrame(&camera))
+    XCTAssertEqual(third.image.pixels, [UInt8](repeating: 3, count: 48))
+    XCTAssertEqual(try events(&camera, 3), [.dropped(2), .frame(1), .frame(2)])
+    XCTAssertEqual(camera.counters.stale, 4)
+    XCTAssertEqual(camera.counters.dropped, 0, "no gaps in the driver's own sequence")
+    XCTAssertEqual(camera.counters.dequeued, 7)
+    XCTAssertEqual(camera.counters.dequeued, camera.counters.frames + camera.counters.bad + camera.counters.stale)
   }
 
   // MARK: - Unplug and reopen
@@ -479,7 +494,7 @@ final class CameraSourceTests: XCTestCase {
     XCTAssertEqual(bad, 30)
     XCTAssertEqual(dropped, 60)
     XCTAssertEqual(camera.counters.dequeued, frames + bad)
-    XCTAssertEqual(camera.counters.dequeued, camera.counters.frames + camera.counters.bad)
+    XCTAssertEqual(camera.counters.dequeued, camera.counters.frames + camera.counters.bad + camera.counters.stale)
     XCTAssertEqual(addresses.count, 1, "every frame decoded into the same RGB buffer")
   }
 }

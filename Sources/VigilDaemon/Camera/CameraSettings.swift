@@ -112,7 +112,7 @@ public struct CameraSettings: Equatable, Sendable {
   public var reopenMaxMs: Int = 5000
 
   /// The most buffers the source maps.
-  public static let maxBuffers = 16
+  public static let maxBuffers = 32
   /// The largest frame side accepted from a driver (as the image decoders).
   public static let maxSide = 16384
 

@@ -43,7 +43,7 @@ public struct CameraFormat: Equatable, Sendable {
 }
 
 /// Every frame the camera source saw, by what became of it. After any sequence of calls,
-/// `dequeued == frames + corrupt + wrongSize + driverErrors`.
+/// `dequeued == frames + corrupt + wrongSize + driverErrors + stale`.
 public struct CameraCounters: Equatable, Sendable {
   /// Buffers taken from the driver (VIDIOC_DQBUF succeeded).
   public var dequeued = 0
@@ -57,6 +57,8 @@ public struct CameraCounters: Equatable, Sendable {
   public var driverErrors = 0
   /// Frames the driver skipped (gaps in its sequence numbers).
   public var dropped = 0
+  /// Frames dequeued together with a newer one and handed back unread (the newest wins).
+  public var stale = 0
   /// VIDIOC_DQBUF answers of EAGAIN after poll said readable.
   public var eagain = 0
   /// Times the device was lost (ENODEV, EIO, a poll error) and closed.
@@ -84,9 +86,11 @@ public struct CameraCounters: Equatable, Sendable {
 /// (``format``), maps ``CameraSettings/bufferCount`` buffers, queues them and starts streaming.
 ///
 /// Each ``next(timeoutMs:)`` polls the device once, dequeues one buffer (EAGAIN is `.idle`),
-/// checks its byte count against the format, converts it (MJPEG through libjpeg; YUYV, NV12 in
+/// (when several are ready, the newest: older ones go straight back to the driver and count as
+/// dropped), checks its byte count against the format, converts it (MJPEG through libjpeg; YUYV, NV12 in
 /// BT.601 limited range; GREY replicated) and queues it again. Bad frames are `.badFrame` and
-/// counted; gaps in the driver's sequence numbers are `.dropped`. When the device goes away
+/// counted; frames skipped for a newer one and gaps in the driver's sequence numbers are
+/// `.dropped`. When the device goes away
 /// (ENODEV, EIO, ENXIO, a poll error or hang-up) the source unmaps and closes it, says
 /// `.disconnected`, and tries to reopen it from later calls with exponential backoff
 /// (``CameraSettings/reopenMinMs`` doubling to ``CameraSettings/reopenMaxMs``) until it is
@@ -175,6 +179,10 @@ public struct CameraSource: FrameSource, ~Copyable {
       + "@\(format.fpsString) (\(format.driver): \(format.card), \(format.buffers) buffers)\(state)"
   }
 
+  public var dropNote: String {
+    "older frames skipped for the newest, and frames the driver lost before they were dequeued"
+  }
+
   // MARK: - Frames
 
   public mutating func next(timeoutMs: Int32) throws(VigilError) -> SourceEvent {
@@ -224,39 +232,62 @@ public struct CameraSource: FrameSource, ~Copyable {
       if e.rawValue == VGL_V4L2_EINTR { return .idle }
       return lose("VIDIOC_DQBUF failed: \(e.name)")
     }
-    let dequeuedNs = io.monotonicNs()
+    var dequeuedNs = io.monotonicNs()
     counters.dequeued += 1
-    let index = Int(buffer.index)
-    guard index < buffers.count else {
-      return lose("the driver returned buffer \(index), only \(buffers.count) are mapped")
+    guard Int(buffer.index) < buffers.count else {
+      return lose("the driver returned buffer \(buffer.index), only \(buffers.count) are mapped")
     }
+    var gaps = sequenceGap(buffer)
+    // The newest frame wins: take whatever else the driver has ready, handing each older
+    // buffer straight back (a busy loop then classifies the latest frame, not a queue of old
+    // ones). At most one pass over the buffers; EAGAIN (or any error, seen on the next call)
+    // ends it.
+    var stale = 0
+    for _ in 0..<buffers.count {
+      var newer = v4l2_buffer()
+      newer.type = VGL_V4L2_BUF_TYPE_VIDEO_CAPTURE
+      newer.memory = VGL_V4L2_MEMORY_MMAP
+      guard case .success = io.ioctl(fd, VGL_VIDIOC_DQBUF, &newer) else { break }
+      counters.dequeued += 1
+      guard Int(newer.index) < buffers.count else {
+        return lose("the driver returned buffer \(newer.index), only \(buffers.count) are mapped")
+      }
+      if case .failure(let e) = requeue(buffer.index) { return lose("VIDIOC_QBUF failed: \(e.name)") }
+      stale += 1
+      gaps += sequenceGap(newer)
+      buffer = newer
+      dequeuedNs = io.monotonicNs()
+    }
+    counters.stale += stale
+    counters.dropped += gaps
     let event = convert(buffer, dequeuedNs: dequeuedNs)
     // Hand the buffer back before anything else, so the driver never runs dry.
-    var requeue = v4l2_buffer()
-    requeue.type = VGL_V4L2_BUF_TYPE_VIDEO_CAPTURE
-    requeue.memory = VGL_V4L2_MEMORY_MMAP
-    requeue.index = buffer.index
-    var requeueFailure: V4L2Errno? = nil
-    if case .failure(let e) = io.ioctl(fd, VGL_VIDIOC_QBUF, &requeue) { requeueFailure = e }
-
-    var gap = 0
-    if haveDriverSequence && buffer.sequence &- lastDriverSequence > 1
-      && buffer.sequence &- lastDriverSequence < 0x8000_0000
-    {
-      gap = Int(buffer.sequence &- lastDriverSequence) - 1
+    let requeued = requeue(buffer.index)
+    var first = event
+    if gaps + stale > 0 {
+      pending.append(event)
+      first = .dropped(gaps + stale)
     }
+    if case .failure(let e) = requeued { pending.append(lose("VIDIOC_QBUF failed: \(e.name)")) }
+    return first
+  }
+
+  private func requeue(_ index: UInt32) -> Result<Void, V4L2Errno> {
+    var buffer = v4l2_buffer()
+    buffer.type = VGL_V4L2_BUF_TYPE_VIDEO_CAPTURE
+    buffer.memory = VGL_V4L2_MEMORY_MMAP
+    buffer.index = index
+    return io.ioctl(fd, VGL_VIDIOC_QBUF, &buffer)
+  }
+
+  /// Frames the driver skipped before `buffer` (a jump in its sequence numbers).
+  private mutating func sequenceGap(_ buffer: v4l2_buffer) -> Int {
+    var gap = 0
+    let step = buffer.sequence &- lastDriverSequence
+    if haveDriverSequence && step > 1 && step < 0x8000_0000 { gap = Int(step) - 1 }
     lastDriverSequence = buffer.sequence
     haveDriverSequence = true
-    var first = event
-    if gap > 0 {
-      counters.dropped += gap
-      pending.append(event)
-      first = .dropped(gap)
-    }
-    if let e = requeueFailure {
-      pending.append(lose("VIDIOC_QBUF failed: \(e.name)"))
-    }
-    return first
+    return gap
   }
 
   /// Checks and converts one dequeued buffer into the RGB buffer.
