@@ -37,7 +37,8 @@ apt_install() {
     --no-install-recommends "${missing[@]}" >/dev/null || fail "cannot install ${missing[*]}"
 }
 
-# Per-architecture facts. Sets: kernel_meta qemu qemu_args console busybox build_target.
+# Per-architecture facts. Sets: kernel_meta qemu qemu_args console busybox build_target and
+# cc (a C compiler that links static programs for the guest).
 configure() {
   case "$arch" in
     x86_64)
@@ -48,6 +49,7 @@ configure() {
       console=ttyS0
       busybox=/bin/busybox
       build_target=host
+      cc=gcc
       ;;
     *)
       fail "architecture '$arch' is not wired yet (x86_64 is); add it to configure() in $0"
@@ -116,6 +118,8 @@ build_binary() {
       ;;
   esac
   [ -x "$binary" ] || fail "no binary at $binary"
+  helper="$cache/vivid-disconnect"
+  $cc -static -O2 -o "$helper" Tools/vivid/vivid-disconnect.c || fail "cannot build vivid-disconnect"
 }
 
 make_initramfs() {
@@ -134,33 +138,50 @@ make_initramfs() {
     done
   fi
   cp weights/fashion-mnist/mobilevigv2-fmnist.vigil "$r/model.vigil"
+  cp "$helper" "$r/vivid-disconnect"
   cat > "$r/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+vivid_params="n_devs=1 node_types=0x1 input_types=0x0"
 for m in \$(cat /lib/vivid/order); do
   if [ "\$m" = vivid ]; then
-    insmod /lib/vivid/vivid.ko n_devs=1 node_types=0x1 input_types=0x0 || echo "VIVID-ERROR insmod vivid"
+    insmod /lib/vivid/vivid.ko \$vivid_params || echo "VIVID-ERROR insmod vivid"
   else
     insmod /lib/vivid/\$m.ko || echo "VIVID-ERROR insmod \$m"
   fi
 done
 echo "VIVID-UPTIME modules \$(cut -d' ' -f1 /proc/uptime)"
 [ -c /dev/video0 ] || echo "VIVID-ERROR no /dev/video0"
+# wait_for PATTERN COUNT: until the output has COUNT lines matching PATTERN (bounded).
+wait_for() {
+  i=0
+  while [ \$i -lt $((wait_s * 10)) ] && kill -0 \$pid 2>/dev/null; do
+    [ "\$(grep -c "\$1" /tmp/out.jsonl)" -ge \$2 ] && return 0
+    sleep 0.1
+    i=\$((i + 1))
+  done
+  echo "VIVID-ERROR waited in vain for \$2 lines matching \$1"
+}
 /vigil serve /model.vigil --camera /dev/video0 --size 320x240 --fps 15 --smooth 3 \
   >/tmp/out.jsonl 2>/tmp/err.txt &
 pid=\$!
 started=\$(cut -d' ' -f1 /proc/uptime)
-i=0
-while [ \$i -lt $((wait_s * 10)) ] && kill -0 \$pid 2>/dev/null; do
-  [ "\$(grep -c '"type":"result"' /tmp/out.jsonl)" -ge $results ] && break
-  sleep 0.1
-  i=\$((i + 1))
-done
+wait_for '"type":"result"' $results
 echo "VIVID-UPTIME serving \$started results \$(cut -d' ' -f1 /proc/uptime)"
+# Unplug: vivid's Disconnect control makes it behave as an unplugged USB camera (its node
+# fails every call with ENODEV and polls POLLERR | POLLHUP under the running daemon); when the
+# last user has closed it, vivid registers it again, as a camera plugged back in.
+/vivid-disconnect /dev/video0 || echo "VIVID-ERROR vivid-disconnect"
+echo "VIVID-UPTIME unplugged \$(cut -d' ' -f1 /proc/uptime)"
+wait_for '"kind":"disconnected"' 1
+wait_for '"kind":"reconnected"' 1
+echo "VIVID-UPTIME reconnected \$(cut -d' ' -f1 /proc/uptime)"
+wait_for '"type":"result"' $((results + 2))
 kill -TERM \$pid
+echo "VIVID-UPTIME sigterm \$(cut -d' ' -f1 /proc/uptime)"
 wait \$pid
 rc=\$?
 echo "VIVID-UPTIME stopped \$(cut -d' ' -f1 /proc/uptime)"
@@ -210,6 +231,15 @@ for r in results:
     if r.get("source") != "/dev/video0" or not r.get("top") or not r["top"][0].get("label"):
         errs.append(f"bad result line: {r}")
         break
+errors = [l for l in lines if l["type"] == "error"]
+lost = [l for l in errors if l.get("kind") == "disconnected"]
+back = [l for l in errors if l.get("kind") == "reconnected"]
+if not lost: errs.append("no disconnected line after vivid's Disconnect control")
+if not back: errs.append("no reconnected line after vivid came back")
+elif not any(r["mono_ns"] > back[0]["mono_ns"] for r in results):
+    errs.append("no result after the reconnection")
+others = [l for l in errors if l.get("kind") not in ("disconnected", "reconnected")]
+if others: errs.append(f"unexpected error lines: {others[:3]}")
 stop = lines[-1] if lines else {}
 if lines and stop.get("type") == "stop":
     if stop.get("classified", 0) < want: errs.append(f"stop: classified {stop.get('classified')}")
@@ -220,6 +250,7 @@ for l in text.splitlines():
         f = l[l.index("VIVID-UPTIME "):].split()
         if f[1] == "modules": up["modules"] = float(f[2])
         if f[1] == "serving": up["serving"], up["results"] = float(f[2]), float(f[4])
+        if f[1] == "sigterm": up["sigterm"] = float(f[2])
         if f[1] == "stopped": up["stopped"] = float(f[2])
 for e in errs: print("vivid-test: " + e, file=sys.stderr)
 print(f"vivid-test: {start.get('source')}")
@@ -230,10 +261,13 @@ if results:
 if stop.get("type") == "stop":
     print(f"vivid-test: stop: reason {json.dumps(stop.get('reason'))} captured {stop.get('captured')} "
           f"classified {stop.get('classified')} dropped {stop.get('dropped')} bad {stop.get('bad')}")
+if lost and back:
+    print(f"vivid-test: unplugged and back: {lost[0]['message']} / reopened after "
+          f"{(back[0]['mono_ns'] - lost[0]['mono_ns']) / 1e6:.0f} ms")
 if {"modules", "serving", "results", "stopped"} <= up.keys():
     print(f"vivid-test: guest uptime: modules loaded {up['modules']:.1f} s, {want} results "
           f"{up['results'] - up['serving']:.1f} s after start, SIGTERM to exit "
-          f"{up['stopped'] - up['results']:.2f} s")
+          f"{up['stopped'] - up.get('sigterm', up['results']):.2f} s")
 sys.exit(1 if errs else 0)
 PY
 }
