@@ -72,7 +72,7 @@ let package = Package(
     ),
     .testTarget(
       name: "VigilDaemonTests",
-      dependencies: ["VigilDaemon", "VigilCore", "CVigilSys"],
+      dependencies: ["VigilDaemon", "VigilCore", "VigilKit", "CVigilSys"],
       path: "Tests/VigilDaemonTests"
     ),
   ]
