@@ -73,7 +73,7 @@ struct Serve: ParsableCommand {
   @Option(help: ArgumentHelp("Append the JSON lines to FILE instead of standard output.", valueName: "file"))
   var output: String?
 
-  @Option(help: ArgumentHelp("Inference threads (default 1).", valueName: "n"))
+  @Option(help: ArgumentHelp("Inference threads, 1...64 (default 1).", valueName: "n"))
   var threads: String?
 
   @Option(help: ArgumentHelp("Reopen the source after this many seconds without a frame (default 0: never).", valueName: "s"))
