@@ -167,8 +167,10 @@ func serveInProcess(_ options: ServeOptions, _ calls: SystemCalls) throws(VigilE
     let signals = SignalScript()
     var calls = SystemCalls.system
     signals.install(into: &calls)
-    _ = try serveInProcess(options(files: [Fixture.sampleFiles()[0]]), calls)
-    #expect(signals.notified.first?.hasPrefix("READY=1\nSTATUS=serving files 1") == true)
+    calls.watchdogUsec = { 2 }  // WatchdogSec as small as it gets: a ping every turn
+    _ = try serveInProcess(options(files: Array(Fixture.sampleFiles().prefix(3))), calls)
+    #expect(signals.notified.first?.hasPrefix("READY=1\nSTATUS=serving files 3") == true)
+    #expect(signals.notified.filter { $0 == "WATCHDOG=1" }.count >= 3)
     #expect(signals.notified.last == "STOPPING=1")
   }
 
