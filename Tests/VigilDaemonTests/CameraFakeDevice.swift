@@ -97,7 +97,7 @@ final class FakeCamera {
   }
 
   deinit {
-    for (_, m) in mappings { m.pointer.deallocate() }
+    for (_, m) in mappings { Glibc.munmap(m.pointer, m.length) }
   }
 
   /// The syscall table that routes to this device.
@@ -251,7 +251,13 @@ final class FakeCamera {
       err.pointee = VGL_V4L2_EINVAL
       return nil
     }
-    let p = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 64)
+    // Anonymous pages, as a driver's buffers are: not the test's malloc heap.
+    guard let p = Glibc.mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+      p != MAP_FAILED
+    else {
+      err.pointee = VGL_V4L2_ENOMEM
+      return nil
+    }
     p.initializeMemory(as: UInt8.self, repeating: 0xEE, count: length)
     mappings[Int(bitPattern: p)] = (p, length)
     buffers[index].address = p
@@ -262,7 +268,7 @@ final class FakeCamera {
     guard let m = mappings.removeValue(forKey: Int(bitPattern: address)), m.length == length else {
       return -VGL_V4L2_EINVAL
     }
-    m.pointer.deallocate()
+    Glibc.munmap(m.pointer, m.length)
     return 0
   }
 
