@@ -173,6 +173,39 @@ public struct Sys {
     return info
   }
 
+  /// Reads a whole regular file into `buffer` (its capacity is kept between calls), refusing
+  /// one larger than `maxBytes` before reading it and one that grows past it while being read.
+  /// Its own errors do not repeat the path (the caller puts it first).
+  public func readFile(_ path: String, maxBytes: Int, into buffer: inout [UInt8])
+    throws(VigilError)
+  {
+    buffer.removeAll(keepingCapacity: true)
+    guard let info = try stat(path) else {
+      throw .io("no such file (removed?)")
+    }
+    if info.kind != Int32(VSYS_KIND_FILE) { throw .io("not a regular file") }
+    if info.size > Int64(maxBytes) {
+      throw .io("\(info.size) bytes, more than the \(maxBytes)-byte limit for a frame file")
+    }
+    let fd = try open(path, append: false)
+    defer { close(fd) }
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+      var failure: VigilError? = nil
+      let got = chunk.withUnsafeMutableBytes { raw -> Int in
+        let result = retrying { calls.read(fd, raw.baseAddress!, raw.count) }
+        if result < 0 { failure = Sys.failure("read", path, result) }
+        return result
+      }
+      if let failure { throw failure }
+      if got == 0 { return }
+      if buffer.count + got > maxBytes {
+        throw .io("grew past the \(maxBytes)-byte limit for a frame file while being read")
+      }
+      buffer.append(contentsOf: chunk[0..<got])
+    }
+  }
+
   /// Waits for either descriptor to be readable: (first ready, second ready). A timeout gives
   /// (false, false); EINTR (a signal arrived) also returns early with nothing ready, so the
   /// loop sees the signal flag at once.

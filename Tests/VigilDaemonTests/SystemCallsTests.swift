@@ -163,6 +163,36 @@ func serveInProcess(_ options: ServeOptions, _ calls: SystemCalls) throws(VigilE
     #expect(why.contains("Invalid cross-device link"))
   }
 
+  @Test func readFailuresAndOversizedFilesAreBadFramesNotStops() throws {
+    let dir = try Fixture.folder("reads")
+    let big = dir + "/big.png"
+    Fixture.write(Data(count: maxFrameFileBytes + 1), to: big)
+    let signals = SignalScript()
+    var calls = scripted(signals)
+    let real = SystemCalls.system.read
+    var reads = 0
+    calls.read = { fd, buffer, count in
+      reads += 1
+      return reads == 3 ? -Errno.io : real(fd, buffer, count)  // file 0: data, end; file 1: fails
+    }
+    let files = Array(Fixture.sampleFiles().prefix(3))
+    let (_, lines) = try serveInProcess(options(files: files + [big, dir]), calls)
+    let errors = lines.filter { type($0) == "error" }.map { $0["message"] as! String }
+    #expect(errors == [
+      "\(files[1]): read \(files[1]): Input/output error (errno 5)",
+      "\(big): \(maxFrameFileBytes + 1) bytes, more than the \(maxFrameFileBytes)-byte limit for a frame file",
+      "\(dir): not a regular file",
+    ])
+    #expect(lines.filter { type($0) == "result" }.count == 2)
+    #expect(lines.last!["bad"] as? Int == 3)
+  }
+
+  func scripted(_ signals: SignalScript) -> SystemCalls {
+    var calls = SystemCalls.system
+    signals.install(into: &calls)
+    return calls
+  }
+
   @Test func systemdHearsReadyAndStopping() throws {
     let signals = SignalScript()
     var calls = SystemCalls.system
