@@ -5,7 +5,8 @@ import CVigilSys
 import VigilCore
 
 /// Every system call the daemon makes, as a table of functions, so tests can swap one entry to
-/// fail on purpose or trace calls (``SystemCalls/system`` is the real one).
+/// fail on purpose or trace calls (``SystemCalls/system`` is the real one). The camera's V4L2
+/// calls have a table of their own (`V4L2IO`); the model file is opened by the C runtime.
 ///
 /// Entries follow the raw kernel convention: a result `>= 0` is success, a negative result is
 /// `-errno`. The throwing wrappers in ``Sys`` retry `EINTR` and turn the rest into
@@ -181,7 +182,7 @@ public struct Sys {
   {
     buffer.removeAll(keepingCapacity: true)
     guard let info = try stat(path) else {
-      throw .io("no such file (removed?)")
+      throw .io("no such file")
     }
     if info.kind != Int32(VSYS_KIND_FILE) { throw .io("not a regular file") }
     if info.size > Int64(maxBytes) {
