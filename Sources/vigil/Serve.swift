@@ -88,7 +88,13 @@ struct Serve: ParsableCommand {
   /// The options from the config file, then the flags and arguments over them.
   func options() throws -> ServeOptions {
     var options = ServeOptions()
-    if let config { try VigilDaemon.Serve.load(config: config, into: &options) }
+    if let config {
+      do {
+        try VigilDaemon.Serve.load(config: config, into: &options)
+      } catch .invalidArgument(let message) {
+        throw ValidationError(message)  // a bad line: a usage error, with its line number
+      }
+    }
     var files = inputs
     if let first = files.first, first.hasSuffix(".vigil") {
       try set(&options, "model", files.removeFirst())
@@ -115,13 +121,16 @@ struct Serve: ParsableCommand {
     }
   }
 
-  func run() throws {
+  func validate() throws {
     let options = try options()
     do {
       try options.validate()
     } catch {
       throw ValidationError(ServeOptions.message(error))
     }
-    _ = try VigilDaemon.Serve.run(options)
+  }
+
+  func run() throws {
+    _ = try VigilDaemon.Serve.run(try options())
   }
 }
