@@ -85,17 +85,17 @@ public struct CameraCounters: Equatable, Sendable {
 /// the size with VIDIOC_S_FMT and the rate with VIDIOC_S_PARM and keeps the driver's answers
 /// (``format``), maps ``CameraSettings/bufferCount`` buffers, queues them and starts streaming.
 ///
-/// Each ``next(timeoutMs:)`` polls the device once, dequeues one buffer (EAGAIN is `.idle`),
-/// (when several are ready, the newest: older ones go straight back to the driver and count as
-/// dropped), checks its byte count against the format, converts it (MJPEG through libjpeg; YUYV, NV12 in
-/// BT.601 limited range; GREY replicated) and queues it again. Bad frames are `.badFrame` and
-/// counted; frames skipped for a newer one and gaps in the driver's sequence numbers are
-/// `.dropped`. When the device goes away
-/// (ENODEV, EIO, ENXIO, a poll error or hang-up) the source unmaps and closes it, says
-/// `.disconnected`, and tries to reopen it from later calls with exponential backoff
-/// (``CameraSettings/reopenMinMs`` doubling to ``CameraSettings/reopenMaxMs``) until it is
-/// back (`.reconnected`). Streaming is stopped, buffers unmapped and the device closed in
-/// `deinit`.
+/// Each ``next(timeoutMs:)`` polls the device once and dequeues one buffer (EAGAIN is
+/// `.idle`; when several are ready, the newest: older ones go straight back to the driver and
+/// count as dropped), checks its byte count against the format, converts it (MJPEG through
+/// libjpeg; YUYV, NV12 in BT.601 limited range; GREY replicated) and queues it again. Bad
+/// frames are `.badFrame` and counted; frames skipped for a newer one and gaps in the driver's
+/// sequence numbers are `.dropped`. When the device goes away (any poll, DQBUF or QBUF error
+/// but EAGAIN and EINTR, such as ENODEV or EIO, or a poll error or hang-up) the source unmaps
+/// and closes it, says `.disconnected`, and tries to reopen it from later calls with
+/// exponential backoff (``CameraSettings/reopenMinMs`` doubling to
+/// ``CameraSettings/reopenMaxMs``) until it is back (`.reconnected`). Streaming is stopped,
+/// buffers unmapped and the device closed in `deinit`. docs/camera.md has the details.
 ///
 /// Memory: the RGB buffer is reallocated only when a reopen negotiates a different size. A
 /// frame's image shares that buffer; a caller that keeps a frame past the next call makes the
