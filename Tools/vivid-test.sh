@@ -112,9 +112,13 @@ resolve_modules() {
 build_binary() {
   case "$build_target" in
     host)
-      swift build --static-swift-stdlib --product vigil --build-path "$root/.build-vivid" \
-        >"$cache/build.log" 2>&1 || { tail -30 "$cache/build.log" >&2; fail "swift build failed"; }
-      binary="$root/.build-vivid/debug/vigil"
+      # The same debug build as the Swift tests (.build/, shared with Tools/test.sh's build, so
+      # nothing is compiled twice); its shared libraries go into the initramfs. VIVID_STATIC=1
+      # builds with --static-swift-stdlib into .build-vivid/ instead.
+      local build=(swift build --product vigil)
+      [ "${VIVID_STATIC:-0}" = 1 ] && build+=(--static-swift-stdlib --build-path "$root/.build-vivid")
+      "${build[@]}" >"$cache/build.log" 2>&1 || { tail -30 "$cache/build.log" >&2; fail "swift build failed"; }
+      binary="$("${build[@]}" --show-bin-path)/vigil"
       ;;
   esac
   [ -x "$binary" ] || fail "no binary at $binary"
@@ -128,7 +132,7 @@ make_initramfs() {
   cp "$busybox" "$r/bin/busybox"
   for m in "${module_order[@]}"; do cp "${ko_path[$m]}" "$r/lib/vivid/$m.ko"; done
   printf '%s\n' "${module_order[@]}" > "$r/lib/vivid/order"
-  strip -o "$r/vigil" "$binary" || fail "cannot strip $binary"  # 81 -> 64 MB for a debug build
+  strip -o "$r/vigil" "$binary" || fail "cannot strip $binary"  # debug info is most of it
   if [ "$build_target" = host ]; then
     # A dynamically linked host binary: its libraries (and the loader) at the same paths.
     local lib
