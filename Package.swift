@@ -38,6 +38,18 @@ let package = Package(
       dependencies: ["CKernels", "CVigilIO"],
       path: "Sources/VigilCore"
     ),
+    // C shims for the daemon's system calls: poll, inotify, signals, clocks, sd_notify.
+    .target(
+      name: "CVigilSys",
+      path: "Sources/CVigilSys",
+      cSettings: [.unsafeFlags(["-std=c11"])]
+    ),
+    // The daemon core (Embedded-compatible): sources, pipeline, decisions, JSON Lines, lifecycle.
+    .target(
+      name: "VigilDaemon",
+      dependencies: ["VigilCore", "CVigilSys", "CVigilIO", "CKernels"],
+      path: "Sources/VigilDaemon"
+    ),
     // Full-Swift toolkit: checkpoint import, folding, planning, classification.
     .target(
       name: "VigilKit",
@@ -48,6 +60,7 @@ let package = Package(
       name: "vigil",
       dependencies: [
         "VigilKit",
+        "VigilDaemon",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/vigil"
@@ -56,6 +69,11 @@ let package = Package(
       name: "VigilKitTests",
       dependencies: ["VigilKit", "VigilCore"],
       path: "Tests/VigilKitTests"
+    ),
+    .testTarget(
+      name: "VigilDaemonTests",
+      dependencies: ["VigilDaemon", "VigilCore", "VigilKit", "CVigilSys"],
+      path: "Tests/VigilDaemonTests"
     ),
   ]
 )

@@ -8,6 +8,7 @@ packages=(
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
   qemu-user-static                  # runs the cross-built tests
   dataset-fashion-mnist             # real labelled images (eval, samples)
+  qemu-system-x86 busybox-static cpio # the vivid camera VM (Tools/vivid-test.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

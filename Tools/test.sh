@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every Vigil test on this machine: installs what is missing, then the C runtime tests
 # (native, and cross-built under qemu for aarch64 and armv7), short fuzz runs of the model
-# loader and the Swift parsers, the Embedded-Swift check of the core, and the Swift test suite (which runs the built
-# CLI too).
+# loader and the Swift parsers, the Embedded-Swift check of the core and the daemon, the
+# daemon on the kernel's vivid camera in qemu-system, the Swift test suite (which runs the
+# built CLI too) and a short soak of the daemon.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -17,8 +18,12 @@ echo "== Model loader fuzz smoke (libFuzzer, 20 s)"
 bash Tools/fuzz.sh 20
 echo "== Swift parser fuzz smoke (libFuzzer: pickle, zip, safetensors, npy, idx; 10 s each)"
 bash Tools/fuzz-swift.sh 10
-echo "== VigilCore in Embedded Swift"
+echo "== VigilCore and VigilDaemon in Embedded Swift"
 bash Tools/embedded-check.sh
+echo "== V4L2 camera on a real driver (vivid in qemu-system-x86_64, about 45 s)"
+bash Tools/vivid-test.sh x86_64
 echo "== Swift tests"
 swift build --build-tests
 swift test --skip-build
+echo "== Daemon soak smoke (3,000 synthetic frames; the full run is Tools/soak.sh)"
+VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/soak.sh 3000

@@ -10,7 +10,7 @@ struct Vigil: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "vigil",
     abstract: "Int8 MobileViGv2 image classification for small Linux computers.",
-    subcommands: [Classify.self, Quantize.self, Inspect.self, Bench.self, Eval.self])
+    subcommands: [Classify.self, Quantize.self, Inspect.self, Bench.self, Eval.self, Serve.self])
 
   static func main() {
     // Line-buffered even into a pipe: every result printed before an error (or a crash) is out.

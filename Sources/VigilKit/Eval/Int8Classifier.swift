@@ -20,12 +20,7 @@ public final class Int8Classifier: ImageClassifier {
     let model = try Model(path: path)
     classes = model.classes
     labels = model.labels
-    let p = model.preprocessing
-    // The file stores crop_pct as a float; its shortest decimal form is what the user gave.
-    let cropPct = Double("\(p.crop_pct)") ?? Double(p.crop_pct)
-    preprocessing = Preprocessing(size: Int(p.input_size), cropPct: cropPct,
-                                  mean: (p.mean.0, p.mean.1, p.mean.2),
-                                  std: (p.std.0, p.std.1, p.std.2))
+    preprocessing = Preprocessing(model: model)
     instance = try Instance(model)
   }
 
