@@ -25,6 +25,7 @@ public final class Int8Classifier: ImageClassifier {
     preprocessing = Preprocessing(size: Int(p.input_size), cropPct: cropPct,
                                   mean: (p.mean.0, p.mean.1, p.mean.2),
                                   std: (p.std.0, p.std.1, p.std.2))
+    try preprocessing.validate()
     instance = try Instance(model)
   }
 
