@@ -62,7 +62,7 @@ enum {
 struct vgl_model {
   const uint8_t *data;  // the file, validated
   size_t size;
-  void *mapping;        // vgl_model_open_file's mmap (NULL otherwise), munmapped at close
+  void *mapping;        // vgl_model_open_file's anonymous-mapping copy (NULL otherwise), munmapped at close
   size_t mapping_bytes;
   uint32_t weight_layout;
   vgl_q8_plan plan;

@@ -673,6 +673,46 @@ VGL_TEST(model, scales_and_preprocessing_bounded) {
                  "mean[0] = -0.5 is not in [0, 1]");
 }
 
+// A model opened from a path keeps its own copy: truncating the file in place (what `cp` over
+// it does first) and then overwriting it with other bytes of the same size change nothing for
+// the running model, which used to take SIGBUS from its mapping here.
+VGL_TEST(model, file_changed_under_a_running_model) {
+  build_tiny();
+  const char *dir = getenv("TMPDIR");
+  char path[512];
+  snprintf(path, sizeof path, "%s/vigil-model-test-%u.vigil", dir != NULL ? dir : "/tmp",
+           (unsigned)vgl_test.seed);
+  FILE *f = fopen(path, "wb");
+  ASSERT_TRUE(f != NULL);
+  ASSERT_TRUE(fwrite(g_file, 1, g_size, f) == g_size && fclose(f) == 0);
+  vgl_model *model = NULL;
+  char message[256] = "";
+  ASSERT_TRUE(vgl_model_open_file(path, &model, message, sizeof message) == VGL_OK);
+  static alignas(64) uint8_t arena[4096];
+  static uint8_t pixels[3 * 16 * 16];
+  fill_pixels(pixels, sizeof pixels);
+  float before[MB_CLASSES], after[MB_CLASSES];
+  vgl_instance instance;
+  ASSERT_TRUE(vgl_instance_init(model, arena, sizeof arena, &instance, NULL, 0) == VGL_OK);
+  ASSERT_TRUE(vgl_instance_run(&instance, pixels, before) == VGL_OK);
+
+  f = fopen(path, "wb");  // truncated to 0 bytes, as `cp new.vigil live.vigil` does first
+  ASSERT_TRUE(f != NULL);
+  ASSERT_TRUE(fflush(f) == 0);
+  ASSERT_TRUE(vgl_instance_run(&instance, pixels, after) == VGL_OK);
+  EXPECT_TRUE(memcmp(before, after, sizeof before) == 0);
+  static uint8_t other[kFileCapacity];
+  for (size_t i = 0; i < g_size; i++) other[i] = (uint8_t)(g_file[i] ^ 0x5A);  // same size
+  ASSERT_TRUE(fwrite(other, 1, g_size, f) == g_size && fclose(f) == 0);
+  ASSERT_TRUE(vgl_instance_run(&instance, pixels, after) == VGL_OK);
+  EXPECT_TRUE(memcmp(before, after, sizeof before) == 0);
+  vgl_model_close(model);
+  // Opening the overwritten file now is refused like any corrupt file.
+  EXPECT_REFUSED(VGL_E_BAD_MAGIC, vgl_model_open_file(path, &model, message_, sizeof message_),
+                 "");
+  remove(path);
+}
+
 VGL_TEST(model, many_mutations_with_checksum_fixed) {
   // Structural validation behind the checksum: random byte changes, checksum recomputed.
   // Changes to weight values may be valid files; anything else must be refused with a
@@ -718,6 +758,7 @@ int main(int argc, char **argv) {
   VGL_RUN_TEST(model, config_and_strings);
   VGL_RUN_TEST(model, tensors_ops_arena);
   VGL_RUN_TEST(model, scales_and_preprocessing_bounded);
+  VGL_RUN_TEST(model, file_changed_under_a_running_model);
   VGL_RUN_TEST(model, many_mutations_with_checksum_fixed);
   return vgl_test_finish();
 }

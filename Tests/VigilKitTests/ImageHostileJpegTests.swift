@@ -50,8 +50,6 @@ import VigilCore
     // A repeated first scan is an inconsistent progression: libjpeg warns, Vigil refuses,
     // before the repeats cost a pass each over the coefficients.
     let bytes = try withRepeatedScan(times)
-    let clock = ContinuousClock()
-    let start = clock.now
     do throws(ImageError) {
       _ = try ImageDecoder.decode(bytes: bytes, source: "many-scans.jpg")
       Issue.record("a JPEG with \(times) repeated scans decoded")
@@ -59,8 +57,5 @@ import VigilCore
       #expect(error.description.contains("many-scans.jpg: corrupt or truncated image: JPEG: "
         + "Inconsistent progression sequence"), "\(error.description)")
     }
-    // Not a timing assertion on speed, only a bound on a hang: far below the seconds the
-    // repeats would cost.
-    #expect(clock.now - start < .seconds(20))
   }
 }
