@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Vigil test on this machine: installs what is missing, then the C runtime tests
-# (native, and cross-built under qemu for aarch64 and armv7), a short fuzz run of the model
-# loader, the Embedded-Swift check of the core, and the Swift test suite (which runs the built
+# (native, and cross-built under qemu for aarch64 and armv7), short fuzz runs of the model
+# loader, the image decoders and the IDX reader, the Embedded-Swift check of the core, and the Swift test suite (which runs the built
 # CLI too).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,6 +15,8 @@ echo "== C runtime tests (armv7, qemu)"
 bash Tools/cross-test.sh armv7
 echo "== Model loader fuzz smoke (libFuzzer, 20 s)"
 bash Tools/fuzz.sh 20
+echo "== Image decoder and IDX fuzz smoke (libFuzzer, 4 targets x 8 s)"
+bash Tools/fuzz-images.sh 8
 echo "== VigilCore in Embedded Swift"
 bash Tools/embedded-check.sh
 echo "== Swift tests"
