@@ -36,6 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char msg[256];
+  if (vgl_io_detect_format(data, size) != VGL_FUZZ_FORMAT) {
+    // Another format's magic (the mutations find them): this decoder must refuse it.
+    vgl_io_image image;
+    msg[0] = '\0';
+    if (decode(data, size, 0, &image, msg, sizeof msg) == VGL_IO_OK) vgl_io_free(image.pixels);
+    return 0;
+  }
   for (int exif = 0; exif <= (VGL_FUZZ_FORMAT == 1); exif++) {
     uint32_t w = 0, h = 0;
     msg[0] = '\0';
