@@ -61,8 +61,12 @@ static void jpeg_output_message(j_common_ptr cinfo) { (void)cinfo; }
 // scans, and the blocks all scans cover together at most VGL_IO_JPEG_SCAN_WORK times the
 // frame's blocks. libjpeg's own simple progression (10 scans) covers about 6 times the
 // blocks, mozjpeg's optimized scans about 8; a baseline file covers them once.
+#ifndef VGL_IO_JPEG_MAX_SCANS  // overridable only to measure real files against the bound
 #define VGL_IO_JPEG_MAX_SCANS 256
+#endif
+#ifndef VGL_IO_JPEG_SCAN_WORK
 #define VGL_IO_JPEG_SCAN_WORK 16
+#endif
 
 typedef struct jpeg_scan_budget {
   struct jpeg_progress_mgr pub;  // must be first: libjpeg hands us a pointer to it

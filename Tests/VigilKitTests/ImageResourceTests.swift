@@ -97,8 +97,9 @@ import VigilCore
       Self.png(width: UInt32(width), height: UInt32(height),
                idat: try Self.zlibZeros(height * (width + 1))))
     defer { try? FileManager.default.removeItem(atPath: png) }
-    let model = CLI.productsDirectory.deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("weights/fashion-mnist/mobilevigv2-fmnist.vigil").path
+    let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("weights/fashion-mnist/mobilevigv2-fmnist.vigil").path
     let vigil = CLI.productsDirectory.appendingPathComponent("vigil").path
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
