@@ -299,25 +299,26 @@ static vgl_io_status jpeg_run(jpeg_job *job, const uint8_t *data, size_t len, in
                        "JPEG: unexpected output of %d components, %ux%u", cinfo->output_components,
                        cinfo->output_width, cinfo->output_height);
   }
+  // RGB rows without orientation are decoded in place; every other row goes through `row`
+  // (and, when it is not RGB and must be scattered, through `rgb` as well).
   const int in_place = orientation == 1;
-  if (channels != 3 || !in_place) job->row = malloc((size_t)w * (size_t)channels);
-  if (!in_place && channels != 3) job->rgb = malloc((size_t)w * 3);
-  if ((job->row == NULL && (channels != 3 || !in_place)) ||
-      (job->rgb == NULL && !in_place && channels != 3)) {
+  const int need_row = channels != 3 || !in_place, need_rgb = channels != 3 && !in_place;
+  if (need_row) job->row = malloc((size_t)w * (size_t)channels);
+  if (need_rgb) job->rgb = malloc((size_t)w * 3);
+  if ((need_row && job->row == NULL) || (need_rgb && job->rgb == NULL)) {
     return vgl_io_fail(VGL_IO_E_NOMEM, msg, cap, "JPEG: out of memory for a %u-pixel row", w);
   }
   const uint32_t out_w = swap ? h : w;
   while (cinfo->output_scanline < h) {
     uint32_t y = cinfo->output_scanline;
     uint8_t *direct = pixels + (size_t)y * w * 3;
-    // RGB rows without orientation go straight into the result; others through the row.
-    JSAMPROW rows[1] = {channels == 3 && in_place ? direct : job->row};
+    JSAMPROW rows[1] = {need_row ? job->row : direct};
     if (jpeg_read_scanlines(cinfo, rows, 1) != 1) {
       return vgl_io_fail(VGL_IO_E_CORRUPT, msg, cap, "JPEG: decoder stopped at row %u of %u", y,
                          h);
     }
     if (in_place) {
-      row_to_rgb(job->row != NULL ? job->row : direct, channels, w, direct);
+      row_to_rgb(need_row ? job->row : direct, channels, w, direct);
       continue;
     }
     const uint8_t *rgb = job->row;
