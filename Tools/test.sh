@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every Vigil test on this machine: installs what is missing, then the C runtime tests
 # (native, and cross-built under qemu for aarch64 and armv7), short fuzz runs of the model
-# loader and the Swift parsers, the Embedded-Swift check of the core and the daemon, the
-# daemon on the kernel's vivid camera in qemu-system, the Swift test suite (which runs the
-# built CLI too) and a short soak of the daemon.
+# loader, the Swift parsers, the image decoders and the IDX reader, the Embedded-Swift check
+# of the core and the daemon, the daemon on the kernel's vivid camera in qemu-system, the
+# Swift test suite (which runs the built CLI too) and a short soak of the daemon.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,6 +18,8 @@ echo "== Model loader fuzz smoke (libFuzzer, 20 s)"
 bash Tools/fuzz.sh 20
 echo "== Swift parser fuzz smoke (libFuzzer: pickle, zip, safetensors, npy, idx; 10 s each)"
 bash Tools/fuzz-swift.sh 10
+echo "== Image decoder and IDX fuzz smoke (libFuzzer, 4 targets x 8 s)"
+bash Tools/fuzz-images.sh 8
 echo "== VigilCore and VigilDaemon in Embedded Swift"
 bash Tools/embedded-check.sh
 echo "== V4L2 camera on a real driver (vivid in qemu-system-x86_64, about 45 s)"

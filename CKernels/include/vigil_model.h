@@ -17,14 +17,15 @@
 //   vgl_model_close(model);                         // after every instance is done
 //
 // The file's bytes are the model: its weights, biases, scales and GELU tables are used in
-// place (never copied or repacked), so the bytes must stay alive, unchanged and mapped until
-// vgl_model_close. The loader mallocs its small tensor and op tables once, at open, and
-// nothing else anywhere.
+// place (never repacked), so the bytes given to vgl_model_open must stay alive and unchanged
+// until vgl_model_close; vgl_model_open_file reads the file into its own aligned copy, so no
+// later change to the file reaches the model. The loader mallocs its small tensor and op
+// tables once, at open (vgl_model_open_file also the file's copy), and nothing else anywhere.
 //
 // Memory of one instance (the caller's arena, VGL_Q8_ALIGNMENT-aligned; vigil_q8.h draws the
 // regions the plan places in it):
 //
-//   file (mmap or const array, 64-aligned)        arena (caller, 64-aligned, arena_size B)
+//   file (a private copy or const array, 64-aligned)        arena (caller, 64-aligned, arena_size B)
 //   +--------+---------+-----+---------------+    +-------+----------+-----+---------+
 //   | header | section | ... | weights blob  |    | input | tensor a | ... | scratch |
 //   |        | table   |     | (read in place)|   +-------+----------+-----+---------+
@@ -87,7 +88,7 @@ typedef struct vgl_model_preprocessing {
 
 /// Validates `size` bytes at `data` as a .vigil file and builds its plan (see the header
 /// comment for the lifetime of `data`).
-///   data     the whole file, VGL_MODEL_ALIGNMENT-aligned (mmap memory is); misaligned
+///   data     the whole file, VGL_MODEL_ALIGNMENT-aligned (posix_memalign and mmap memory are); misaligned
 ///            data is refused with VGL_E_INVALID_ARGUMENT.
 ///   message  receives a message with the numbers on failure (capacity message_capacity,
 ///            always NUL-terminated when the capacity is non-zero); may be NULL.
@@ -99,16 +100,19 @@ typedef struct vgl_model_preprocessing {
 vgl_status vgl_model_open(const void *data, size_t size, vgl_model **model_out, char *message,
                           size_t message_capacity);
 
-/// vgl_model_open on a read-only private mmap of the file at `path` (POSIX). The mapping is
-/// released by vgl_model_close (or at once on failure). Weights are read in place for the
-/// model's lifetime, so replace a model file by renaming a new one over it (as vigil quantize
-/// does), never by rewriting it in place: a rewritten file changes what a running model reads
-/// after validation. VGL_E_IO when the file cannot be
-/// opened, stat'ed or mapped (the message carries strerror and the path).
+/// vgl_model_open on a private copy of the file at `path` (POSIX): the file is read once into
+/// one 64-byte-aligned buffer that the model owns (freed by vgl_model_close, or at once on
+/// failure), and the weights are used in place from it. Whatever happens to the file after
+/// this returns (truncated, overwritten, deleted) cannot reach the model: the validated bytes
+/// are the only ones it reads. Replace model files by renaming a new one over them (as
+/// vigil quantize does); a daemon's reload then opens the new file while the old model keeps
+/// running. VGL_E_IO when the file cannot be opened, stat'ed or read, is not a regular file
+/// (a FIFO is refused without blocking) or shrinks while it is read (the message carries
+/// strerror and the path); VGL_E_OUT_OF_MEMORY when the copy cannot be allocated.
 vgl_status vgl_model_open_file(const char *path, vgl_model **model_out, char *message,
                                size_t message_capacity);
 
-/// Frees the tables and unmaps a file opened by vgl_model_open_file. NULL is a no-op.
+/// Frees the tables and the file copy of vgl_model_open_file. NULL is a no-op.
 void vgl_model_close(vgl_model *model);
 
 /// Bytes an instance's arena must hold (the plan's arena_bytes).

@@ -1,11 +1,22 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 //
-// The POSIX half of the loader: a read-only private mmap of a .vigil file (page-aligned, so
-// 64-byte aligned), handed to vgl_model_open, and released by vgl_model_close. Kept apart from
-// model-open.c so that a build without mmap (a const array linked into firmware) only drops
-// this file.
+// The POSIX half of the loader: reads a .vigil file into one page-aligned private buffer (an
+// anonymous mapping) owned by the model, hands it to vgl_model_open, and frees it in vgl_model_close. Kept apart from
+// model-open.c so that a build without a file system (a const array linked into firmware)
+// only drops this file.
+//
+// Why a copy and not a mapping: a mapping shares the file's pages, so a file truncated in
+// place under a running model (`cp new.vigil live.vigil` truncates first) raises SIGBUS on the
+// next weight read, and a same-size overwrite would swap unvalidated weights under a
+// validated plan. Reading the file once makes the validated bytes the only bytes ever used:
+// whatever happens to the file afterwards cannot reach the model. The weights are still used
+// in place, from this buffer (no repacking). The cost is one read of the file at open (the
+// CRC-32C pass reads every byte anyway) and the file's size in private memory instead of
+// shared page cache; docs/model-format.md ("Replacing a model") has the figures. Models are
+// replaced by rename, which leaves a running model's file untouched.
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE  // MAP_ANONYMOUS (not in POSIX 2008; glibc and musl have it)
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +40,8 @@ vgl_status vgl_model_open_file(const char *path, vgl_model **model_out, char *me
   *model_out = NULL;
   int fd;
   do {
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO given as a model is refused below instead of blocking the open.
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     return vgl_fail(VGL_E_IO, message, message_capacity, "cannot open '%s': %s", path,
@@ -58,20 +70,43 @@ vgl_status vgl_model_open_file(const char *path, vgl_model **model_out, char *me
                     (uint64_t)info.st_size);
   }
   const size_t size = (size_t)info.st_size;
-  void *mapping = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  const int map_error = errno;
-  close(fd);  // the mapping keeps the file
-  if (mapping == MAP_FAILED) {
-    return vgl_fail(VGL_E_IO, message, message_capacity, "cannot map '%s' (%zu bytes): %s", path,
-                    size, strerror(map_error));
+  // An anonymous private mapping: page-aligned, returned to the system at close (a heap
+  // block of this size would leave the allocator's high-water mark behind on every reload).
+  void *buffer = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (buffer == MAP_FAILED) {
+    const int error = errno;
+    close(fd);
+    return vgl_fail(VGL_E_OUT_OF_MEMORY, message, message_capacity,
+                    "cannot allocate %zu bytes for '%s': %s", size, path, strerror(error));
   }
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t got = read(fd, (uint8_t *)buffer + done, size - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      const int error = got < 0 ? errno : 0;
+      close(fd);
+      munmap(buffer, size);
+      if (got < 0) {
+        return vgl_fail(VGL_E_IO, message, message_capacity, "cannot read '%s': %s", path,
+                        strerror(error));
+      }
+      return vgl_fail(VGL_E_IO, message, message_capacity,
+                      "'%s' shrank from %zu to %zu bytes while it was read: replace model "
+                      "files by rename, never in place", path, size, done);
+    }
+    done += (size_t)got;
+  }
+  close(fd);
+  // Read-only from here on: the validated bytes cannot be written by anyone in the process.
+  (void)mprotect(buffer, size, PROT_READ);
   vgl_model *model = NULL;
-  const vgl_status status = vgl_model_open(mapping, size, &model, message, message_capacity);
+  const vgl_status status = vgl_model_open(buffer, size, &model, message, message_capacity);
   if (status != VGL_OK) {
-    munmap(mapping, size);
+    munmap(buffer, size);
     return status;
   }
-  model->mapping = mapping;
+  model->mapping = buffer;
   model->mapping_bytes = size;
   *model_out = model;
   return VGL_OK;

@@ -48,10 +48,21 @@ enum {
 #define VGL_NETWORK_MAX_BLOCKS 64u
 #define VGL_NETWORK_MAX_CLASSES 100000u
 
+// Scale bounds (docs/int8.md, "Scale bounds"): every tensor scale, per-row rescale, pool and
+// head scale is a normal float in [2^-126, 2^32].
+#define VGL_MODEL_MIN_SCALE 0x1p-126f
+#define VGL_MODEL_MAX_SCALE 0x1p32f
+
+// Preprocessing bounds (docs/model-format.md, "Preprocessing"): what Preprocessing.swift's
+// size arithmetic and the decoders' limits can serve.
+#define VGL_PREPROCESS_MIN_CROP_PCT 0.25f
+#define VGL_PREPROCESS_MIN_STD 0x1p-10f
+#define VGL_PREPROCESS_MAX_STD 0x1p10f
+
 struct vgl_model {
   const uint8_t *data;  // the file, validated
   size_t size;
-  void *mapping;        // vgl_model_open_file's mmap (NULL otherwise), munmapped at close
+  void *mapping;        // vgl_model_open_file's anonymous-mapping copy (NULL otherwise), munmapped at close
   size_t mapping_bytes;
   uint32_t weight_layout;
   vgl_q8_plan plan;
@@ -66,5 +77,9 @@ struct vgl_model {
   uint32_t metadata_count;
   const uint8_t *op_records;
 };
+
+// Checks every scale of a decoded, plan-validated model against VGL_MODEL_MIN_SCALE ..
+// VGL_MODEL_MAX_SCALE (model-bounds.c); VGL_E_BAD_MODEL with the op, row and value otherwise.
+vgl_status vgl_model_check_scales(const vgl_model *m, char *message, size_t capacity);
 
 #endif  // VIGIL_MODEL_INTERNAL_H

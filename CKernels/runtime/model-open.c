@@ -27,7 +27,7 @@
 //      blob with exactly the length the op's shapes imply, reserved fields zero;
 //   7. vgl_q8_plan_validate on the built plan (shapes, arena regions, weight and bias values,
 //      the int32 overflow bound), then the plan against the config (input 3 x S x S, classes,
-//      embedding).
+//      embedding), then every scale against the int8 contract's bounds (model-bounds.c).
 //
 // Only then is a model returned. After this file, nothing re-checks the file's numbers.
 
@@ -439,15 +439,21 @@ static vgl_status check_preprocessing(loader *l, vgl_model *m) {
     return BAD(l, "preprocessing input size %" PRIu32 " differs from the network's %" PRIu32,
                pre->input_size, m->network.input_size);
   }
-  if (!(pre->crop_pct > 0.0f && pre->crop_pct <= 1.0f)) {
-    return BAD(l, "preprocessing crop fraction %g is not in (0, 1]", (double)pre->crop_pct);
+  // crop_pct >= 1/4 keeps the resize target floor(S / crop_pct) <= 4 * 2048 = 8192 pixels,
+  // inside the decoders' side limit; NaN fails every comparison.
+  if (!(pre->crop_pct >= VGL_PREPROCESS_MIN_CROP_PCT && pre->crop_pct <= 1.0f)) {
+    return BAD(l, "preprocessing crop fraction %g is not in [%g, 1] (the resize target "
+                  "input_size / crop_pct must stay within 4 x input_size)",
+               (double)pre->crop_pct, (double)VGL_PREPROCESS_MIN_CROP_PCT);
   }
   for (int c = 0; c < 3; c++) {
     if (!(pre->mean[c] >= 0.0f && pre->mean[c] <= 1.0f)) {
       return BAD(l, "preprocessing mean[%d] = %g is not in [0, 1]", c, (double)pre->mean[c]);
     }
-    if (!(pre->std[c] > 0.0f && isfinite(pre->std[c]))) {
-      return BAD(l, "preprocessing std[%d] = %g is not finite and > 0", c, (double)pre->std[c]);
+    if (!(pre->std[c] >= VGL_PREPROCESS_MIN_STD && pre->std[c] <= VGL_PREPROCESS_MAX_STD)) {
+      return BAD(l, "preprocessing std[%d] = %g is not in [2^-10, 2^10] (normalized inputs "
+                    "must stay within +-1024)",
+                 c, (double)pre->std[c]);
     }
   }
   return VGL_OK;
@@ -788,7 +794,8 @@ vgl_status vgl_model_open(const void *data, size_t size, vgl_model **model_out, 
     return vgl_fail(status == VGL_E_INVALID_ARGUMENT ? VGL_E_BAD_MODEL : status, message,
                     message_capacity, "plan: %s", plan_message);
   }
-  if ((status = check_plan_matches(&l, m)) != VGL_OK) {
+  if ((status = check_plan_matches(&l, m)) != VGL_OK ||
+      (status = vgl_model_check_scales(m, message, message_capacity)) != VGL_OK) {
     free(block);
     return status;
   }

@@ -41,7 +41,11 @@ vgl_io_status vgl_io_fail(vgl_io_status status, char *msg, size_t cap, const cha
 vgl_io_status vgl_io_check_dimensions(uint64_t width, uint64_t height, const char *format,
                                       char *msg, size_t cap) {
   if (width == 0 || height == 0) {
-    return vgl_io_fail(VGL_IO_E_DIMENSIONS, msg, cap, "%s declares an empty image (%llux%llu)",
+    // Every format requires at least one pixel: an empty image is a malformed header, not
+    // one too large.
+    return vgl_io_fail(VGL_IO_E_CORRUPT, msg, cap,
+                       "%s header declares an empty image (%llux%llu); the format requires at "
+                       "least 1x1",
                        format, (unsigned long long)width, (unsigned long long)height);
   }
   if (width > VGL_IO_MAX_SIDE || height > VGL_IO_MAX_SIDE ||
@@ -53,6 +57,82 @@ vgl_io_status vgl_io_check_dimensions(uint64_t width, uint64_t height, const cha
                        VGL_IO_MAX_SIDE, VGL_IO_MAX_PIXELS);
   }
   return VGL_IO_OK;
+}
+
+vgl_io_status vgl_io_target_bind(vgl_io_target *target, uint32_t width, uint32_t height,
+                                 const char *format, uint8_t **out, char *msg, size_t cap) {
+  *out = NULL;
+  vgl_io_status st = vgl_io_check_dimensions(width, height, format, msg, cap);
+  if (st != VGL_IO_OK) return st;
+  target->width = width;
+  target->height = height;
+  if (target->header_only) return VGL_IO_OK;
+  const size_t bytes = (size_t)width * height * 3;  // at most 3 * 64 Mpixels: no overflow
+  if (target->pixels != NULL) {
+    if (target->bytes != bytes) {
+      return vgl_io_fail(VGL_IO_E_ARGUMENT, msg, cap,
+                         "%s: the output buffer has %zu bytes, the %ux%u image needs %zu",
+                         format, target->bytes, width, height, bytes);
+    }
+    *out = target->pixels;
+    return VGL_IO_OK;
+  }
+  target->allocated = malloc(bytes);
+  if (target->allocated == NULL) {
+    return vgl_io_fail(VGL_IO_E_NOMEM, msg, cap, "%s: out of memory for %ux%u pixels", format,
+                       width, height);
+  }
+  *out = target->allocated;
+  return VGL_IO_OK;
+}
+
+vgl_io_format vgl_io_detect_format(const uint8_t *data, size_t len) {
+  static const uint8_t png[8] = {0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A};
+  if (data == NULL) return VGL_IO_FORMAT_UNKNOWN;
+  if (len >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) {
+    return VGL_IO_FORMAT_JPEG;
+  }
+  if (len >= 8 && memcmp(data, png, 8) == 0) return VGL_IO_FORMAT_PNG;
+  if (len >= 2 && data[0] == 'P' && (data[1] == '5' || data[1] == '6')) return VGL_IO_FORMAT_PNM;
+  return VGL_IO_FORMAT_UNKNOWN;
+}
+
+static vgl_io_status decode_any(const uint8_t *data, size_t len, int apply_exif_orientation,
+                                vgl_io_target *target, char *msg, size_t cap) {
+  switch (vgl_io_detect_format(data, len)) {
+    case VGL_IO_FORMAT_JPEG:
+      return vgl_io_jpeg_decode(data, len, apply_exif_orientation, target, msg, cap);
+    case VGL_IO_FORMAT_PNG: return vgl_io_png_decode(data, len, target, msg, cap);
+    case VGL_IO_FORMAT_PNM: return vgl_io_pnm_decode(data, len, target, msg, cap);
+    case VGL_IO_FORMAT_UNKNOWN: break;
+  }
+  return vgl_io_fail(VGL_IO_E_UNSUPPORTED, msg, cap,
+                     "not a JPEG, PNG, PPM (P6) or PGM (P5) image");
+}
+
+vgl_io_status vgl_io_image_size(const uint8_t *data, size_t len, int apply_exif_orientation,
+                                uint32_t *width_out, uint32_t *height_out, char *msg,
+                                size_t msg_cap) {
+  if (width_out == NULL || height_out == NULL || (data == NULL && len > 0)) {
+    return vgl_io_fail(VGL_IO_E_ARGUMENT, msg, msg_cap, "vgl_io_image_size: NULL argument");
+  }
+  *width_out = *height_out = 0;
+  vgl_io_target target = {.header_only = 1};
+  vgl_io_status st = decode_any(data, len, apply_exif_orientation, &target, msg, msg_cap);
+  if (st != VGL_IO_OK) return st;
+  *width_out = target.width;
+  *height_out = target.height;
+  return VGL_IO_OK;
+}
+
+vgl_io_status vgl_io_decode_into(const uint8_t *data, size_t len, int apply_exif_orientation,
+                                 uint8_t *pixels, size_t pixels_bytes, char *msg,
+                                 size_t msg_cap) {
+  if (pixels == NULL || (data == NULL && len > 0)) {
+    return vgl_io_fail(VGL_IO_E_ARGUMENT, msg, msg_cap, "vgl_io_decode_into: NULL argument");
+  }
+  vgl_io_target target = {.pixels = pixels, .bytes = pixels_bytes};
+  return decode_any(data, len, apply_exif_orientation, &target, msg, msg_cap);
 }
 
 // strerror is not thread-safe; this picks the XSI strerror_r (guaranteed by _POSIX_C_SOURCE).

@@ -34,4 +34,30 @@ vgl_io_status vgl_io_read_stream(vgl_io_read_fn read_chunk, void *source, const 
 vgl_io_status vgl_io_check_dimensions(uint64_t width, uint64_t height, const char *format,
                                       char *msg, size_t cap);
 
+/// Where a decoder puts its pixels. A decoder fills `width` and `height` (the size it will
+/// produce, after any orientation) once its header is read and checked, then calls
+/// vgl_io_target_bind for the one RGB buffer it writes into: the caller's `pixels` (which must
+/// hold exactly width * height * 3 bytes) or, when `pixels` is NULL, a new malloc'd buffer
+/// left in `allocated` (the decoder frees it on failure). With `header_only` set, bind
+/// returns VGL_IO_OK with *out NULL and the decoder returns at once: nothing is decoded.
+typedef struct vgl_io_target {
+  uint8_t *pixels;
+  size_t bytes;
+  int header_only;
+  uint32_t width;
+  uint32_t height;
+  uint8_t *allocated;
+} vgl_io_target;
+
+vgl_io_status vgl_io_target_bind(vgl_io_target *target, uint32_t width, uint32_t height,
+                                 const char *format, uint8_t **out, char *msg, size_t cap);
+
+/// The three decoders, writing into `target`.
+vgl_io_status vgl_io_jpeg_decode(const uint8_t *data, size_t len, int apply_exif_orientation,
+                                 vgl_io_target *target, char *msg, size_t cap);
+vgl_io_status vgl_io_png_decode(const uint8_t *data, size_t len, vgl_io_target *target,
+                                char *msg, size_t cap);
+vgl_io_status vgl_io_pnm_decode(const uint8_t *data, size_t len, vgl_io_target *target,
+                                char *msg, size_t cap);
+
 #endif

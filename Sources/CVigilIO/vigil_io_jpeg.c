@@ -40,8 +40,13 @@ static _Noreturn void jpeg_error_longjmp(j_common_ptr cinfo) {
 // that Pillow tolerates (extraneous bytes before a marker, ...) are ignored, but running out of
 // data is an error: libjpeg would otherwise pad the image with gray and report success, while
 // Pillow refuses truncated files.
+//
+// An inconsistent progression (a refinement scan that repeats or skips bits, the trick behind
+// files that re-run hundreds of refinement scans) is an error too: libjpeg would decode on, and
+// each repeated scan costs a pass over the whole coefficient buffer.
 static void jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
-  if (msg_level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
+  if (msg_level < 0 && (cinfo->err->msg_code == JWRN_JPEG_EOF ||
+                        cinfo->err->msg_code == JWRN_BOGUS_PROGRESSION)) {
     jpeg_error_longjmp(cinfo);
   }
   if (msg_level < 0) cinfo->err->num_warnings++;
@@ -50,21 +55,57 @@ static void jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
 // Silences libjpeg's stderr output (trace messages and warnings).
 static void jpeg_output_message(j_common_ptr cinfo) { (void)cinfo; }
 
-// A progressive JPEG may declare any number of scans, each re-reading the whole coefficient
-// buffer: a small hostile file can keep the decoder busy for minutes. Real encoders write about
-// ten; libjpeg-turbo 2.1 sets no limit, so this progress hook does.
+// A progressive JPEG may declare any number of scans, each re-reading the coefficient blocks
+// of its components: a small hostile file can keep the decoder busy for minutes. libjpeg-turbo
+// 2.1 sets no limit, so this progress hook bounds the work: at most VGL_IO_JPEG_MAX_SCANS
+// scans, and the blocks all scans cover together at most VGL_IO_JPEG_SCAN_WORK times the
+// frame's blocks. libjpeg's own simple progression (jpeg_simple_progression: 10 scans in
+// color, 6 in gray) covers 5 to 6 times the blocks (measured on 4:4:4, 4:2:0 and gray files
+// and the progressive fixture); a baseline file covers them once.
+#ifndef VGL_IO_JPEG_MAX_SCANS  // overridable only to measure real files against the bound
 #define VGL_IO_JPEG_MAX_SCANS 256
+#endif
+#ifndef VGL_IO_JPEG_SCAN_WORK
+#define VGL_IO_JPEG_SCAN_WORK 16
+#endif
+
+typedef struct jpeg_scan_budget {
+  struct jpeg_progress_mgr pub;  // must be first: libjpeg hands us a pointer to it
+  int last_scan;
+  uint64_t frame_blocks;  // blocks of all components of the frame
+  uint64_t scanned;       // blocks covered by the scans seen so far
+} jpeg_scan_budget;
 
 static void jpeg_limit_scans(j_common_ptr cinfo) {
-  if (cinfo->is_decompressor) {
-    j_decompress_ptr d = (j_decompress_ptr)cinfo;
-    if (d->input_scan_number > VGL_IO_JPEG_MAX_SCANS) {
-      jpeg_error_ctx *ctx = (jpeg_error_ctx *)cinfo->err;
-      vgl_io_fail(VGL_IO_E_CORRUPT, ctx->msg, ctx->cap,
-                  "JPEG: more than %d progressive scans; real encoders write about ten, so the "
-                  "file is corrupt or hostile", VGL_IO_JPEG_MAX_SCANS);
-      longjmp(ctx->jump, 1);
+  if (!cinfo->is_decompressor) return;
+  j_decompress_ptr d = (j_decompress_ptr)cinfo;
+  jpeg_scan_budget *budget = (jpeg_scan_budget *)cinfo->progress;
+  jpeg_error_ctx *ctx = (jpeg_error_ctx *)cinfo->err;
+  if (d->input_scan_number == budget->last_scan || d->comps_in_scan <= 0) return;
+  budget->last_scan = d->input_scan_number;
+  if (budget->frame_blocks == 0) {
+    for (int c = 0; c < d->num_components; c++) {
+      budget->frame_blocks += (uint64_t)d->comp_info[c].width_in_blocks *
+                              (uint64_t)d->comp_info[c].height_in_blocks;
     }
+  }
+  for (int c = 0; c < d->comps_in_scan && c < MAX_COMPS_IN_SCAN; c++) {
+    const jpeg_component_info *comp = d->cur_comp_info[c];
+    budget->scanned += (uint64_t)comp->width_in_blocks * (uint64_t)comp->height_in_blocks;
+  }
+  if (d->input_scan_number > VGL_IO_JPEG_MAX_SCANS) {
+    vgl_io_fail(VGL_IO_E_CORRUPT, ctx->msg, ctx->cap,
+                "JPEG: more than %d scans; real encoders write about ten, so the file is "
+                "corrupt or hostile", VGL_IO_JPEG_MAX_SCANS);
+    longjmp(ctx->jump, 1);
+  }
+  if (budget->scanned > (uint64_t)VGL_IO_JPEG_SCAN_WORK * budget->frame_blocks) {
+    vgl_io_fail(VGL_IO_E_CORRUPT, ctx->msg, ctx->cap,
+                "JPEG: scan %d brings the blocks decoded to %llu, more than %d times the "
+                "frame's %llu; real encoders stay below 10 times, so the file is corrupt or "
+                "hostile", d->input_scan_number, (unsigned long long)budget->scanned,
+                VGL_IO_JPEG_SCAN_WORK, (unsigned long long)budget->frame_blocks);
+    longjmp(ctx->jump, 1);
   }
 }
 
@@ -135,33 +176,21 @@ int vgl_io_jpeg_exif_orientation(const uint8_t *data, size_t len) {
   return 1;
 }
 
-// Returns a new buffer with `src` (w x h RGB) transformed by Exif orientation 2...8, and the
-// new size in *ow x *oh. Orientation 5...8 swap the sides.
-static uint8_t *apply_orientation(const uint8_t *src, uint32_t w, uint32_t h, int orientation,
-                                  uint32_t *ow, uint32_t *oh) {
-  int swap = orientation >= 5;
-  uint32_t W = swap ? h : w, H = swap ? w : h;
-  uint8_t *dst = malloc((size_t)W * H * 3);
-  if (dst == NULL) return NULL;
-  for (uint32_t y = 0; y < H; y++) {
-    for (uint32_t x = 0; x < W; x++) {
-      uint32_t sx, sy;
-      switch (orientation) {
-        case 2: sx = w - 1 - x; sy = y; break;                 // mirror left-right
-        case 3: sx = w - 1 - x; sy = h - 1 - y; break;         // rotate 180
-        case 4: sx = x; sy = h - 1 - y; break;                 // mirror top-bottom
-        case 5: sx = y; sy = x; break;                         // transpose
-        case 6: sx = y; sy = h - 1 - x; break;                 // rotate 90 clockwise
-        case 7: sx = w - 1 - y; sy = h - 1 - x; break;         // transverse
-        case 8: sx = w - 1 - y; sy = x; break;                 // rotate 90 counter-clockwise
-        default: sx = x; sy = y; break;
-      }
-      memcpy(dst + ((size_t)y * W + x) * 3, src + ((size_t)sy * w + sx) * 3, 3);
-    }
+// Exif orientation o (1...8) applied as the rows arrive: source pixel (sx, sy) of a w x h
+// image lands at (x, y) of the oriented image, whose width is h for o >= 5 (sides swapped)
+// and w otherwise. Writing each decoded row straight to its place needs no second image.
+static void oriented_position(int o, uint32_t w, uint32_t h, uint32_t sx, uint32_t sy,
+                              uint32_t *x, uint32_t *y) {
+  switch (o) {
+    case 2: *x = w - 1 - sx; *y = sy; break;           // mirror left-right
+    case 3: *x = w - 1 - sx; *y = h - 1 - sy; break;   // rotate 180
+    case 4: *x = sx; *y = h - 1 - sy; break;           // mirror top-bottom
+    case 5: *x = sy; *y = sx; break;                   // transpose
+    case 6: *x = h - 1 - sy; *y = sx; break;           // rotate 90 clockwise
+    case 7: *x = h - 1 - sy; *y = w - 1 - sx; break;   // transverse
+    case 8: *x = sy; *y = w - 1 - sx; break;           // rotate 90 counter-clockwise
+    default: *x = sx; *y = sy; break;
   }
-  *ow = W;
-  *oh = H;
-  return dst;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,14 +207,36 @@ static inline uint8_t muldiv255(uint32_t a, uint32_t b) {
 typedef struct jpeg_job {
   struct jpeg_decompress_struct cinfo;
   jpeg_error_ctx err;
-  struct jpeg_progress_mgr progress;
+  jpeg_scan_budget progress;
   int created;
-  uint8_t *pixels;  // RGB result
-  uint8_t *row;     // one decoded scanline in the output color space
+  uint8_t *row;  // one decoded scanline in the output color space, when it cannot go in place
+  uint8_t *rgb;  // that scanline as RGB, when it must be scattered by the orientation
 } jpeg_job;
 
-static vgl_io_status jpeg_run(jpeg_job *job, const uint8_t *data, size_t len, char *msg,
-                              size_t cap) {
+static void row_to_rgb(const uint8_t *in, int channels, uint32_t w, uint8_t *out) {
+  switch (channels) {
+    case 1:
+      for (uint32_t x = 0; x < w; x++) out[3 * x] = out[3 * x + 1] = out[3 * x + 2] = in[x];
+      break;
+    case 3:
+      if (out != in) memcpy(out, in, (size_t)w * 3);
+      break;
+    default:
+      // Pillow reads JPEG CMYK as Adobe-inverted ("CMYK;I"), then convert("RGB") computes
+      // R = (255 - K) - (255 - K) * C / 255 on the uninverted values.
+      for (uint32_t x = 0; x < w; x++) {
+        uint32_t nk = in[4 * x + 3];  // 255 - K, as stored inverted
+        for (uint32_t c = 0; c < 3; c++) {
+          uint32_t ink = 255u - in[4 * x + c];
+          out[3 * x + c] = (uint8_t)(nk - muldiv255(ink, nk));
+        }
+      }
+      break;
+  }
+}
+
+static vgl_io_status jpeg_run(jpeg_job *job, const uint8_t *data, size_t len, int orientation,
+                              vgl_io_target *target, char *msg, size_t cap) {
   struct jpeg_decompress_struct *cinfo = &job->cinfo;
   cinfo->err = jpeg_std_error(&job->err.pub);
   job->err.pub.error_exit = jpeg_error_longjmp;
@@ -198,8 +249,9 @@ static vgl_io_status jpeg_run(jpeg_job *job, const uint8_t *data, size_t len, ch
   }
   jpeg_create_decompress(cinfo);
   job->created = 1;
-  job->progress.progress_monitor = jpeg_limit_scans;
-  cinfo->progress = &job->progress;
+  job->progress.pub.progress_monitor = jpeg_limit_scans;
+  job->progress.last_scan = 0;
+  cinfo->progress = &job->progress.pub;
   jpeg_mem_src(cinfo, data, (unsigned long)len);
   jpeg_read_header(cinfo, TRUE);
 
@@ -232,48 +284,76 @@ static vgl_io_status jpeg_run(jpeg_job *job, const uint8_t *data, size_t len, ch
   cinfo->dct_method = JDCT_ISLOW;
   cinfo->do_fancy_upsampling = TRUE;
 
+  // Without scaling, the output size is the header's (libjpeg's jdiv_round_up of the image
+  // size by a scale of 1/1), so the target is known before any scan is decoded.
+  const uint32_t w = cinfo->image_width, h = cinfo->image_height;
+  const int swap = orientation >= 5;
+  uint8_t *pixels = NULL;
+  st = vgl_io_target_bind(target, swap ? h : w, swap ? w : h, "JPEG", &pixels, msg, cap);
+  if (st != VGL_IO_OK || pixels == NULL) return st;  // failed, or header only
+
   jpeg_start_decompress(cinfo);
-  uint32_t w = cinfo->output_width, h = cinfo->output_height;
-  if ((int)cinfo->output_components != channels) {
-    return vgl_io_fail(VGL_IO_E_UNSUPPORTED, msg, cap, "JPEG: unexpected %d output components",
-                       cinfo->output_components);
+  if ((int)cinfo->output_components != channels || cinfo->output_width != w ||
+      cinfo->output_height != h) {
+    return vgl_io_fail(VGL_IO_E_UNSUPPORTED, msg, cap,
+                       "JPEG: unexpected output of %d components, %ux%u", cinfo->output_components,
+                       cinfo->output_width, cinfo->output_height);
   }
-  job->pixels = malloc((size_t)w * h * 3);
-  job->row = channels == 3 ? NULL : malloc((size_t)w * (size_t)channels);
-  if (job->pixels == NULL || (channels != 3 && job->row == NULL)) {
-    return vgl_io_fail(VGL_IO_E_NOMEM, msg, cap, "JPEG: out of memory for %ux%u pixels", w, h);
+  // RGB rows without orientation are decoded in place; every other row goes through `row`
+  // (and, when it is not RGB and must be scattered, through `rgb` as well).
+  const int in_place = orientation == 1;
+  const int need_row = channels != 3 || !in_place, need_rgb = channels != 3 && !in_place;
+  if (need_row) job->row = malloc((size_t)w * (size_t)channels);
+  if (need_rgb) job->rgb = malloc((size_t)w * 3);
+  if ((need_row && job->row == NULL) || (need_rgb && job->rgb == NULL)) {
+    return vgl_io_fail(VGL_IO_E_NOMEM, msg, cap, "JPEG: out of memory for a %u-pixel row", w);
   }
+  const uint32_t out_w = swap ? h : w;
   while (cinfo->output_scanline < h) {
     uint32_t y = cinfo->output_scanline;
-    uint8_t *out = job->pixels + (size_t)y * w * 3;
-    // RGB rows go straight into the result; other layouts through the row buffer.
-    JSAMPROW rows[1] = {channels == 3 ? out : job->row};
+    uint8_t *direct = pixels + (size_t)y * w * 3;
+    JSAMPROW rows[1] = {need_row ? job->row : direct};
     if (jpeg_read_scanlines(cinfo, rows, 1) != 1) {
       return vgl_io_fail(VGL_IO_E_CORRUPT, msg, cap, "JPEG: decoder stopped at row %u of %u", y,
                          h);
     }
-    const uint8_t *in = job->row;
-    switch (channels) {
-      case 1:
-        for (uint32_t x = 0; x < w; x++) out[3 * x] = out[3 * x + 1] = out[3 * x + 2] = in[x];
-        break;
-      case 3:
-        break;  // already in place
-      default:
-        // Pillow reads JPEG CMYK as Adobe-inverted ("CMYK;I"), then convert("RGB") computes
-        // R = (255 - K) - (255 - K) * C / 255 on the uninverted values.
-        for (uint32_t x = 0; x < w; x++) {
-          uint32_t nk = in[4 * x + 3];  // 255 - K, as stored inverted
-          for (uint32_t c = 0; c < 3; c++) {
-            uint32_t ink = 255u - in[4 * x + c];
-            out[3 * x + c] = (uint8_t)(nk - muldiv255(ink, nk));
-          }
-        }
-        break;
+    if (in_place) {
+      row_to_rgb(need_row ? job->row : direct, channels, w, direct);
+      continue;
+    }
+    const uint8_t *rgb = job->row;
+    if (channels != 3) {
+      row_to_rgb(job->row, channels, w, job->rgb);
+      rgb = job->rgb;
+    }
+    for (uint32_t x = 0; x < w; x++) {
+      uint32_t ox, oy;
+      oriented_position(orientation, w, h, x, y, &ox, &oy);
+      memcpy(pixels + ((size_t)oy * out_w + ox) * 3, rgb + (size_t)x * 3, 3);
     }
   }
   jpeg_finish_decompress(cinfo);
   return VGL_IO_OK;
+}
+
+vgl_io_status vgl_io_jpeg_decode(const uint8_t *data, size_t len, int apply_exif_orientation,
+                                 vgl_io_target *target, char *msg, size_t cap) {
+  if (len < 4 || data[0] != 0xFF || data[1] != 0xD8) {
+    return vgl_io_fail(VGL_IO_E_UNSUPPORTED, msg, cap, "not a JPEG (no SOI marker)");
+  }
+  const int orientation = apply_exif_orientation ? vgl_io_jpeg_exif_orientation(data, len) : 1;
+  jpeg_job *job = calloc(1, sizeof *job);
+  if (job == NULL) return vgl_io_fail(VGL_IO_E_NOMEM, msg, cap, "JPEG: out of memory");
+  vgl_io_status st = jpeg_run(job, data, len, orientation, target, msg, cap);
+  if (job->created) jpeg_destroy_decompress(&job->cinfo);
+  free(job->row);
+  free(job->rgb);
+  free(job);
+  if (st != VGL_IO_OK) {
+    free(target->allocated);
+    target->allocated = NULL;
+  }
+  return st;
 }
 
 vgl_io_status vgl_io_decode_jpeg(const uint8_t *data, size_t len, int apply_exif_orientation,
@@ -283,37 +363,11 @@ vgl_io_status vgl_io_decode_jpeg(const uint8_t *data, size_t len, int apply_exif
   }
   image_out->pixels = NULL;
   image_out->width = image_out->height = 0;
-  if (len < 4 || data[0] != 0xFF || data[1] != 0xD8) {
-    return vgl_io_fail(VGL_IO_E_UNSUPPORTED, msg, msg_cap, "not a JPEG (no SOI marker)");
-  }
-  jpeg_job *job = calloc(1, sizeof *job);
-  if (job == NULL) return vgl_io_fail(VGL_IO_E_NOMEM, msg, msg_cap, "JPEG: out of memory");
-  vgl_io_status st = jpeg_run(job, data, len, msg, msg_cap);
-  uint32_t w = job->cinfo.output_width, h = job->cinfo.output_height;
-  if (job->created) jpeg_destroy_decompress(&job->cinfo);
-  free(job->row);
-  uint8_t *pixels = job->pixels;
-  free(job);
-  if (st != VGL_IO_OK) {
-    free(pixels);
-    return st;
-  }
-  if (apply_exif_orientation) {
-    int orientation = vgl_io_jpeg_exif_orientation(data, len);
-    if (orientation != 1) {
-      uint32_t ow, oh;
-      uint8_t *turned = apply_orientation(pixels, w, h, orientation, &ow, &oh);
-      free(pixels);
-      if (turned == NULL) {
-        return vgl_io_fail(VGL_IO_E_NOMEM, msg, msg_cap, "JPEG: out of memory rotating");
-      }
-      pixels = turned;
-      w = ow;
-      h = oh;
-    }
-  }
-  image_out->pixels = pixels;
-  image_out->width = w;
-  image_out->height = h;
+  vgl_io_target target = {0};
+  vgl_io_status st = vgl_io_jpeg_decode(data, len, apply_exif_orientation, &target, msg, msg_cap);
+  if (st != VGL_IO_OK) return st;
+  image_out->pixels = target.allocated;
+  image_out->width = target.width;
+  image_out->height = target.height;
   return VGL_IO_OK;
 }

@@ -23,10 +23,8 @@ typedef struct png_job {
   size_t pos;
   char *msg;
   size_t cap;
-  uint8_t *pixels;   // width * height * channels during decode, RGB afterwards
-  png_bytep *rows;   // row pointers into pixels
-  uint32_t width;
-  uint32_t height;
+  png_bytep *rows;  // row pointers into the target's RGB buffer
+  vgl_io_target *target;
 } png_job;
 
 // Reads from the in-memory buffer; running out of data is a libpng error (longjmp).
@@ -50,6 +48,12 @@ static void png_warning_silent(png_structp png, png_const_charp text) {
   (void)text;
 }
 
+// Ancillary chunks whose payload libpng would inflate or parse and Vigil never uses: skipped
+// unread (only their CRC is checked), so a compressed text or profile bomb costs nothing.
+static const png_byte kSkippedChunks[] = {'i', 'C', 'C', 'P', '\0', 'z', 'T', 'X', 't', '\0',
+                                          'i', 'T', 'X', 't', '\0', 't', 'E', 'X', 't', '\0',
+                                          's', 'P', 'L', 'T', '\0', 'e', 'X', 'I', 'f', '\0'};
+
 static vgl_io_status png_run(png_job *job) {
   if (setjmp(png_jmpbuf(job->png))) {
     return VGL_IO_E_CORRUPT;  // message written by png_error_longjmp
@@ -58,6 +62,12 @@ static vgl_io_status png_run(png_job *job) {
   // Lift libpng's own side limit (1e6 by default) to the PNG maximum so that oversized images
   // reach our check below and get VGL_IO_E_DIMENSIONS; nothing large is allocated before it.
   png_set_user_limits(job->png, 0x7fffffffu, 0x7fffffffu);
+  png_set_keep_unknown_chunks(job->png, PNG_HANDLE_CHUNK_NEVER, kSkippedChunks,
+                              (int)(sizeof kSkippedChunks / 5));
+  // Any chunk libpng still reads whole (palette, tRNS, ...) is small; cap it and the number of
+  // chunks kept so a file of many chunks cannot grow libpng's memory.
+  png_set_chunk_malloc_max(job->png, 1u << 20);
+  png_set_chunk_cache_max(job->png, 128);
   png_read_info(job->png, job->info);
 
   png_uint_32 w, h;
@@ -67,51 +77,41 @@ static vgl_io_status png_run(png_job *job) {
   if (st != VGL_IO_OK) return st;
 
   // Pillow's convert("RGB"): expand the palette, replicate gray, keep the high byte of 16-bit
-  // samples, and drop alpha without compositing (done below, after reading). tRNS may add an
-  // alpha channel through the palette expansion; it is dropped the same way.
+  // samples, and drop alpha without compositing. tRNS may add an alpha channel through the
+  // palette expansion; it is stripped the same way, so libpng writes RGB rows straight into
+  // the one output buffer.
   if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(job->png);
   if ((color & PNG_COLOR_MASK_COLOR) == 0 && depth < 8) png_set_expand_gray_1_2_4_to_8(job->png);
   if (depth == 16) png_set_strip_16(job->png);
   if ((color & PNG_COLOR_MASK_COLOR) == 0) png_set_gray_to_rgb(job->png);
+  png_set_strip_alpha(job->png);
   png_set_interlace_handling(job->png);
   png_read_update_info(job->png, job->info);
 
   int channels = png_get_channels(job->png, job->info);
   size_t rowbytes = png_get_rowbytes(job->png, job->info);
-  if ((channels != 3 && channels != 4) || rowbytes != (size_t)w * (size_t)channels) {
+  if (channels != 3 || rowbytes != (size_t)w * 3) {
     return vgl_io_fail(VGL_IO_E_UNSUPPORTED, job->msg, job->cap,
                        "PNG: unexpected layout after conversion (%d channels, %zu bytes/row)",
                        channels, rowbytes);
   }
-  job->pixels = malloc((size_t)h * rowbytes);
+  uint8_t *pixels = NULL;
+  st = vgl_io_target_bind(job->target, w, h, "PNG", &pixels, job->msg, job->cap);
+  if (st != VGL_IO_OK || pixels == NULL) return st;  // failed, or header only
   job->rows = malloc((size_t)h * sizeof *job->rows);
-  if (job->pixels == NULL || job->rows == NULL) {
-    return vgl_io_fail(VGL_IO_E_NOMEM, job->msg, job->cap, "PNG: out of memory for %ux%u", w, h);
+  if (job->rows == NULL) {
+    return vgl_io_fail(VGL_IO_E_NOMEM, job->msg, job->cap, "PNG: out of memory for %u rows", h);
   }
-  for (png_uint_32 y = 0; y < h; y++) job->rows[y] = job->pixels + (size_t)y * rowbytes;
+  for (png_uint_32 y = 0; y < h; y++) job->rows[y] = pixels + (size_t)y * rowbytes;
+  // libpng inflates IDAT only into these rows (and at most one small buffer past them, to
+  // see the stream end), so a zlib bomb costs no more than the declared image.
   png_read_image(job->png, job->rows);
   png_read_end(job->png, NULL);
-
-  if (channels == 4) {  // RGBA -> RGB in place (the write index never passes the read index)
-    size_t n = (size_t)w * h;
-    for (size_t i = 0; i < n; i++) {
-      job->pixels[3 * i + 0] = job->pixels[4 * i + 0];
-      job->pixels[3 * i + 1] = job->pixels[4 * i + 1];
-      job->pixels[3 * i + 2] = job->pixels[4 * i + 2];
-    }
-  }
-  job->width = w;
-  job->height = h;
   return VGL_IO_OK;
 }
 
-vgl_io_status vgl_io_decode_png(const uint8_t *data, size_t len, vgl_io_image *image_out, char *msg,
-                                size_t msg_cap) {
-  if (image_out == NULL || (data == NULL && len > 0)) {
-    return vgl_io_fail(VGL_IO_E_ARGUMENT, msg, msg_cap, "vgl_io_decode_png: NULL argument");
-  }
-  image_out->pixels = NULL;
-  image_out->width = image_out->height = 0;
+vgl_io_status vgl_io_png_decode(const uint8_t *data, size_t len, vgl_io_target *target,
+                                char *msg, size_t msg_cap) {
   if (len < 8 || png_sig_cmp(data, 0, 8) != 0) {
     return vgl_io_fail(VGL_IO_E_UNSUPPORTED, msg, msg_cap, "not a PNG (bad signature)");
   }
@@ -131,6 +131,7 @@ vgl_io_status vgl_io_decode_png(const uint8_t *data, size_t len, vgl_io_image *i
   job->len = len;
   job->msg = msg;
   job->cap = msg_cap;
+  job->target = target;
   vgl_io_status st;
   job->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, job, png_error_longjmp,
                                     png_warning_silent);
@@ -142,14 +143,26 @@ vgl_io_status vgl_io_decode_png(const uint8_t *data, size_t len, vgl_io_image *i
   }
   if (job->png != NULL) png_destroy_read_struct(&job->png, job->info ? &job->info : NULL, NULL);
   free(job->rows);
-  if (st == VGL_IO_OK) {
-    uint8_t *rgb = realloc(job->pixels, (size_t)job->width * job->height * 3);
-    image_out->pixels = rgb != NULL ? rgb : job->pixels;  // shrinking cannot really fail; keep either
-    image_out->width = job->width;
-    image_out->height = job->height;
-  } else {
-    free(job->pixels);
-  }
   free(job);
+  if (st != VGL_IO_OK) {
+    free(target->allocated);
+    target->allocated = NULL;
+  }
   return st;
+}
+
+vgl_io_status vgl_io_decode_png(const uint8_t *data, size_t len, vgl_io_image *image_out, char *msg,
+                                size_t msg_cap) {
+  if (image_out == NULL || (data == NULL && len > 0)) {
+    return vgl_io_fail(VGL_IO_E_ARGUMENT, msg, msg_cap, "vgl_io_decode_png: NULL argument");
+  }
+  image_out->pixels = NULL;
+  image_out->width = image_out->height = 0;
+  vgl_io_target target = {0};
+  vgl_io_status st = vgl_io_png_decode(data, len, &target, msg, msg_cap);
+  if (st != VGL_IO_OK) return st;
+  image_out->pixels = target.allocated;
+  image_out->width = target.width;
+  image_out->height = target.height;
+  return VGL_IO_OK;
 }

@@ -44,13 +44,8 @@ static int parse_field(const uint8_t *p, size_t len, size_t *pos, uint32_t max, 
   return 0;
 }
 
-vgl_io_status vgl_io_decode_pnm(const uint8_t *data, size_t len, vgl_io_image *image_out, char *msg,
-                                size_t msg_cap) {
-  if (image_out == NULL || (data == NULL && len > 0)) {
-    return vgl_io_fail(VGL_IO_E_ARGUMENT, msg, msg_cap, "vgl_io_decode_pnm: NULL argument");
-  }
-  image_out->pixels = NULL;
-  image_out->width = image_out->height = 0;
+vgl_io_status vgl_io_pnm_decode(const uint8_t *data, size_t len, vgl_io_target *target,
+                                char *msg, size_t msg_cap) {
   if (len < 2 || data[0] != 'P' || (data[1] != '5' && data[1] != '6')) {
     return vgl_io_fail(VGL_IO_E_UNSUPPORTED, msg, msg_cap,
                        "not a binary PPM/PGM (expected magic P6 or P5)");
@@ -88,10 +83,9 @@ vgl_io_status vgl_io_decode_pnm(const uint8_t *data, size_t len, vgl_io_image *i
                        "%s: truncated raster (%zu of %zu bytes for %ux%u)", kind, len - pos, need,
                        w, h);
   }
-  uint8_t *pixels = malloc((size_t)w * h * 3);
-  if (pixels == NULL) {
-    return vgl_io_fail(VGL_IO_E_NOMEM, msg, msg_cap, "%s: out of memory for %ux%u", kind, w, h);
-  }
+  uint8_t *pixels = NULL;
+  st = vgl_io_target_bind(target, w, h, kind, &pixels, msg, msg_cap);
+  if (st != VGL_IO_OK || pixels == NULL) return st;  // failed, or header only
   // Pillow's PpmDecoder for maxval != 255: clamp to maxval, then round(v / maxval * 255)
   // in double precision with round-half-even. A 256-entry or 65536-entry table would be
   // faster but is not needed for the sizes we read.
@@ -111,8 +105,21 @@ vgl_io_status vgl_io_decode_pnm(const uint8_t *data, size_t len, vgl_io_image *i
       pixels[3 * i + c] = q;
     }
   }
-  image_out->pixels = pixels;
-  image_out->width = w;
-  image_out->height = h;
+  return VGL_IO_OK;
+}
+
+vgl_io_status vgl_io_decode_pnm(const uint8_t *data, size_t len, vgl_io_image *image_out, char *msg,
+                                size_t msg_cap) {
+  if (image_out == NULL || (data == NULL && len > 0)) {
+    return vgl_io_fail(VGL_IO_E_ARGUMENT, msg, msg_cap, "vgl_io_decode_pnm: NULL argument");
+  }
+  image_out->pixels = NULL;
+  image_out->width = image_out->height = 0;
+  vgl_io_target target = {0};
+  vgl_io_status st = vgl_io_pnm_decode(data, len, &target, msg, msg_cap);
+  if (st != VGL_IO_OK) return st;
+  image_out->pixels = target.allocated;
+  image_out->width = target.width;
+  image_out->height = target.height;
   return VGL_IO_OK;
 }

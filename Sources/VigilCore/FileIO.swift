@@ -48,6 +48,32 @@ public enum FileIO {
     }
   }
 
+  /// Reads an IDX file (gzip-compressed or not): header and data, exactly as long as the
+  /// header declares. A header declaring more than `maxBytes` throws
+  /// ``ImageError/fileTooLarge(path:limit:)`` before anything is inflated; data shorter or
+  /// longer than declared throws ``ImageError/corrupt(source:reason:)``, and decompression
+  /// stops one byte past the declared size.
+  ///
+  /// The corresponding C function is `vgl_io_read_idx`.
+  public static func readIDX(path: String, maxBytes: Int) throws(ImageError) -> [UInt8] {
+    guard maxBytes >= 0 else { throw .invalidArgument("maxBytes must be >= 0, got \(maxBytes)") }
+    var buffer: UnsafeMutablePointer<UInt8>? = nil
+    var length = 0
+    let (status, message) = withMessageBuffer { msg, cap in
+      PathBytes.withCString(path) { raw in vgl_io_read_idx(raw, maxBytes, &buffer, &length, msg, cap) }
+    }
+    defer { vgl_io_free(buffer) }
+    switch status {
+    case VGL_IO_OK:
+      guard let buffer, length > 0 else { return [] }
+      return Array(UnsafeBufferPointer(start: buffer, count: length))
+    case VGL_IO_E_TOO_BIG:
+      throw .corrupt(source: path, reason: message)
+    default:
+      throw ImageError(status: status, source: path, message: message)
+    }
+  }
+
   /// Writes `bytes` to `path`, creating or truncating it.
   ///
   /// The corresponding C function is `vgl_io_write_file`.

@@ -68,30 +68,36 @@ public enum ImageDecoder {
     bytes: [UInt8], applyExifOrientation: Bool = true, source: String = "<memory>"
   ) throws(ImageError) -> RGBImage {
     if bytes.isEmpty { throw .empty(source: source) }
-    guard let format = ImageFormat.detect(bytes) else { throw .unknownFormat(source: source) }
-    var image = vgl_io_image(pixels: nil, width: 0, height: 0)
-    let (status, message) = bytes.withUnsafeBufferPointer { data in
+    guard ImageFormat.detect(bytes) != nil else { throw .unknownFormat(source: source) }
+    let exif: Int32 = applyExifOrientation ? 1 : 0
+    // The header first, then one decode straight into the Array's own storage: the pixels
+    // exist once (no C buffer copied into a Swift array), so the peak is the image itself.
+    var width: UInt32 = 0
+    var height: UInt32 = 0
+    let (sized, sizeMessage) = bytes.withUnsafeBufferPointer { data in
       withMessageBuffer { msg, cap in
-        switch format {
-        case .jpeg:
-          return vgl_io_decode_jpeg(
-            data.baseAddress, data.count, applyExifOrientation ? 1 : 0, &image, msg, cap)
-        case .png:
-          return vgl_io_decode_png(data.baseAddress, data.count, &image, msg, cap)
-        case .pnm:
-          return vgl_io_decode_pnm(data.baseAddress, data.count, &image, msg, cap)
-        }
+        vgl_io_image_size(data.baseAddress, data.count, exif, &width, &height, msg, cap)
       }
     }
-    defer { vgl_io_free(image.pixels) }
-    guard status == VGL_IO_OK, let pixels = image.pixels else {
+    guard sized == VGL_IO_OK else {
+      throw ImageError(status: sized, source: source, message: sizeMessage)
+    }
+    let count = Int(width) * Int(height) * 3
+    var status = VGL_IO_OK
+    var message = ""
+    let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+      (status, message) = bytes.withUnsafeBufferPointer { data in
+        withMessageBuffer { msg, cap in
+          vgl_io_decode_into(
+            data.baseAddress, data.count, exif, buffer.baseAddress, count, msg, cap)
+        }
+      }
+      initialized = status == VGL_IO_OK ? count : 0
+    }
+    guard status == VGL_IO_OK else {
       throw ImageError(status: status, source: source, message: message)
     }
-    let width = Int(image.width)
-    let height = Int(image.height)
-    return RGBImage(
-      width: width, height: height,
-      pixels: Array(UnsafeBufferPointer(start: pixels, count: width * height * 3)))
+    return RGBImage(width: Int(width), height: Int(height), pixels: pixels)
   }
 
   /// The Exif Orientation (1...8) of a JPEG, or 1 when absent, invalid or not a JPEG.

@@ -26,7 +26,8 @@ public enum ImageError: Error, Sendable, CustomStringConvertible {
   case unsupported(source: String, reason: String)
   /// The data is malformed or truncated. The corresponding C status is `VGL_IO_E_CORRUPT`.
   case corrupt(source: String, reason: String)
-  /// The declared size is zero or above the decoder's limit (16384 per side, 64 Mpixels).
+  /// The declared size is above the decoder's limit (16384 per side, 64 Mpixels); an empty
+  /// (0-pixel) image is ``corrupt(source:reason:)``.
   /// The corresponding C status is `VGL_IO_E_DIMENSIONS`.
   case badDimensions(source: String, reason: String)
   /// A `.npy` file is malformed, or holds a dtype or layout the reader does not take.
@@ -54,7 +55,7 @@ public enum ImageError: Error, Sendable, CustomStringConvertible {
     case .corrupt(let source, let reason):
       return "\(source): corrupt or truncated image: \(reason). Re-export or re-copy the file."
     case .badDimensions(let source, let reason):
-      return "\(source): \(reason). Downscale the image before passing it in."
+      return "\(source): \(reason). Downscale the image before passing it in (docs/limits.md)."
     case .invalidNpy(let source, let reason):
       return "\(source): invalid .npy file: \(reason). Save it with numpy.save(path, array.astype('<f4'))."
     case .invalidArgument(let reason):

@@ -34,14 +34,15 @@ func stringFromC(_ pointer: UnsafePointer<CChar>?) -> String? {
 ///     var instance = try Instance(model)
 ///     let logits = try instance.run(pixels: pixels)   // 3 x S x S uint8 HWC RGB
 ///
-/// The weights are used in place: from a path the file is mapped read-only; from bytes, the
-/// model keeps its own 64-byte-aligned copy. Closing happens in `deinit`.
+/// The weights are used in place from one 64-byte-aligned copy of the file that the model owns
+/// (read once at open from a path, copied from bytes), so a file changed or truncated under a
+/// running model cannot reach it; replace model files by rename. Closing happens in `deinit`.
 public struct Model: ~Copyable {
   /// The C model (`vgl_model *`), valid for the lifetime of this value.
   public let handle: OpaquePointer
   private let storage: UnsafeMutableRawPointer?
 
-  /// Maps and validates the file at `path`.
+  /// Reads the file at `path` into the model's own aligned buffer and validates it.
   ///
   /// The corresponding C function is `vgl_model_open_file`.
   public init(path: String) throws(VigilError) {

@@ -59,22 +59,73 @@ public struct Preprocessing: Sendable {
     Preprocessing(size: size)
   }
 
+  /// The largest accepted ``size`` (the model format's input-size limit).
+  public static let maxSize = 2048
+  /// The accepted ``cropPct`` values: the resize target stays within 4 x ``size``.
+  public static let cropPctRange: ClosedRange<Double> = 0.25...1.0
+  /// The accepted ``std`` values: normalized inputs stay within +-1024.
+  public static let stdRange: ClosedRange<Float> = 0x1p-10...0x1p10
+
+  /// Checks every field against the ranges the arithmetic below can serve (the model loader
+  /// refuses the same ranges): size 1...``maxSize``, cropPct in ``cropPctRange``, mean in
+  /// [0, 1], std in ``stdRange``. NaN fails every range.
+  public func validate() throws(ImageError) {
+    guard size >= 1 && size <= Self.maxSize else {
+      throw .invalidArgument("preprocessing size \(size) is not in 1...\(Self.maxSize)")
+    }
+    guard Self.cropPctRange.contains(cropPct) else {
+      throw .invalidArgument(
+        "preprocessing crop_pct \(cropPct) is not in [0.25, 1] (the resize target size / crop_pct must stay within 4 x size)")
+    }
+    for (name, m, s) in [("R", mean.0, std.0), ("G", mean.1, std.1), ("B", mean.2, std.2)] {
+      guard m >= 0 && m <= 1 else {
+        throw .invalidArgument("preprocessing mean \(name) = \(m) is not in [0, 1]")
+      }
+      guard Self.stdRange.contains(s) else {
+        throw .invalidArgument("preprocessing std \(name) = \(s) is not in [2^-10, 2^10]")
+      }
+    }
+  }
+
+  /// The length the shorter side is resized to: `floor(size / cropPct)` (248 for 224), or nil
+  /// when that is not a positive length below 2^31 (a cropPct outside ``cropPctRange``).
+  public var checkedResizeShorterSide: Int? {
+    let side = (Double(size) / cropPct).rounded(.down)
+    guard side >= 1 && side < 0x1p31 else { return nil }  // NaN and infinities fail too
+    return Int(side)
+  }
+
   /// The length the shorter side is resized to: `floor(size / cropPct)` (248 for 224).
+  /// Traps with a message for parameters ``validate()`` refuses.
   public var resizeShorterSide: Int {
-    Int((Double(size) / cropPct).rounded(.down))
+    guard let side = checkedResizeShorterSide else {
+      preconditionFailure("Preprocessing: size / cropPct is not a usable length; call validate()")
+    }
+    return side
+  }
+
+  /// ``resizedSize(width:height:)`` in checked arithmetic: nil when a length would be below 1
+  /// or reach 2^31 (never for a validated preprocessing and a decoded image).
+  public func checkedResizedSize(width: Int, height: Int) -> (width: Int, height: Int)? {
+    guard width > 0 && height > 0, let short = checkedResizeShorterSide else { return nil }
+    let (longIn, shortIn) = width <= height ? (height, width) : (width, height)
+    let (product, overflow) = short.multipliedReportingOverflow(by: longIn)
+    guard !overflow else { return nil }
+    // Python's int(a / b): true division (correctly rounded), then truncation.
+    let long = (Double(product) / Double(shortIn)).rounded(.towardZero)
+    guard long >= 1 && long < 0x1p31 else { return nil }
+    return width <= height ? (short, Int(long)) : (Int(long), short)
   }
 
   /// The size an image of `width x height` is resized to before the crop, computed as
   /// torchvision does: the shorter side becomes ``resizeShorterSide`` and the longer one
-  /// `int(short * long / shorter)`.
+  /// `int(short * long / shorter)`. Traps with a message where
+  /// ``checkedResizedSize(width:height:)`` returns nil.
   public func resizedSize(width: Int, height: Int) -> (width: Int, height: Int) {
-    let short = resizeShorterSide
-    if width <= height {
-      // Python's int(a / b): true division (correctly rounded), then truncation.
-      return (short, Int(Double(short * height) / Double(width)))
-    } else {
-      return (Int(Double(short * width) / Double(height)), short)
+    guard let target = checkedResizedSize(width: width, height: height) else {
+      preconditionFailure("Preprocessing: the resize target overflows; call validate()")
     }
+    return target
   }
 
   /// The 8-bit stage: bicubic resize of the shorter side, then the centre crop.

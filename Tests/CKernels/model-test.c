@@ -480,11 +480,11 @@ VGL_TEST(model, config_and_strings) {
   uint8_t nan[4];
   mb_u32(nan, 0x7FC00000u);
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_mutated(pre + 4, nan, 4, 1, message_, sizeof message_),
-                 "crop fraction nan is not in (0, 1]");
+                 "crop fraction nan is not in [0.25, 1]");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_mutated(pre + 12, nan, 4, 1, message_, sizeof message_),
                  "mean[1] = nan");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(pre + 28, 0, message_, sizeof message_),
-                 "std[2] = 0 is not finite and > 0");
+                 "std[2] = 0 is not in [2^-10, 2^10]");
 
   // Labels: a reference past the strings, invalid UTF-8, an embedded NUL.
   const size_t labels = section_at(kLabels);
@@ -616,6 +616,103 @@ VGL_TEST(model, tensors_ops_arena) {
   vgl_arena_free(block);
 }
 
+static vgl_status open_with_f32(size_t offset, float value, char *message, size_t capacity) {
+  uint32_t bits;
+  memcpy(&bits, &value, 4);
+  return open_with_u32(offset, bits, message, capacity);
+}
+
+// Every scale is bounded to what the int8 contract can use (docs/int8.md, "Scale bounds"):
+// normal floats in [2^-126, 2^32]; preprocessing to what the resize can serve.
+VGL_TEST(model, scales_and_preprocessing_bounded) {
+  build_tiny();
+  const size_t weights = section_at(kWeights);
+  const size_t head = op_at(4);
+  const uint64_t head_scale = mb_load_u64(g_file + head + 104);
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(weights + head_scale + 4, 3e38f, message_,
+                                                sizeof message_),
+                 "op 4 (head) scale[1] = 3e+38 is outside [2^-126, 2^32], the scales the int8 "
+                 "contract can use");
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(weights + head_scale, 0x1p-130f, message_,
+                                                sizeof message_),
+                 "op 4 (head) scale[0] = 7.34684e-40 is outside");
+  EXPECT_EQ_INT(VGL_OK, open_with_f32(weights + head_scale, 0x1p32f, NULL, 0));
+  EXPECT_EQ_INT(VGL_OK, open_with_f32(weights + head_scale, 0x1p-126f, NULL, 0));
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(weights + head_scale, 0x1.000002p32f, message_,
+                                                sizeof message_),
+                 "op 4 (head) scale[0] = 4.29497e+09 is outside");
+  const uint64_t conv_scale = mb_load_u64(g_file + op_at(1) + 104);
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(weights + conv_scale + 4, 1e30f, message_,
+                                                sizeof message_),
+                 "op 1 (conv) scale[1] = 1e+30 is outside");
+  const uint64_t gap_scale = mb_load_u64(g_file + op_at(3) + 104);
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(weights + gap_scale, 1e-40f, message_,
+                                                sizeof message_),
+                 "op 3 (gap) scale[0] = 9.99995e-41 is outside");
+  const size_t tensors = section_at(kTensors);
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(tensors + 2 * 32 + 24, 1e20f, message_,
+                                                sizeof message_),
+                 "tensor 2 scale 1e+20 is outside");
+  // The input tensor's scale is not used (uint8 pixels): any value opens.
+  EXPECT_EQ_INT(VGL_OK, open_with_f32(tensors + 24, 1e20f, NULL, 0));
+
+  const size_t pre = section_at(kPreprocessing);
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(pre + 4, 1e-30f, message_, sizeof message_),
+                 "preprocessing crop fraction 1e-30 is not in [0.25, 1]");
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(pre + 4, 0.2499f, message_, sizeof message_),
+                 "crop fraction 0.2499 is not in [0.25, 1]");
+  EXPECT_EQ_INT(VGL_OK, open_with_f32(pre + 4, 0.25f, NULL, 0));
+  EXPECT_EQ_INT(VGL_OK, open_with_f32(pre + 4, 1.0f, NULL, 0));
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(pre + 4, 1.0001f, message_, sizeof message_),
+                 "crop fraction 1.0001 is not in [0.25, 1]");
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(pre + 20, 1e-30f, message_, sizeof message_),
+                 "std[0] = 1e-30 is not in [2^-10, 2^10]");
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(pre + 24, 2000.0f, message_, sizeof message_),
+                 "std[1] = 2000 is not in [2^-10, 2^10]");
+  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_f32(pre + 8, -0.5f, message_, sizeof message_),
+                 "mean[0] = -0.5 is not in [0, 1]");
+}
+
+// A model opened from a path keeps its own copy: truncating the file in place (what `cp` over
+// it does first) and then overwriting it with other bytes of the same size change nothing for
+// the running model, which used to take SIGBUS from its mapping here.
+VGL_TEST(model, file_changed_under_a_running_model) {
+  build_tiny();
+  const char *dir = getenv("TMPDIR");
+  char path[512];
+  snprintf(path, sizeof path, "%s/vigil-model-test-%u.vigil", dir != NULL ? dir : "/tmp",
+           (unsigned)vgl_test.seed);
+  FILE *f = fopen(path, "wb");
+  ASSERT_TRUE(f != NULL);
+  ASSERT_TRUE(fwrite(g_file, 1, g_size, f) == g_size && fclose(f) == 0);
+  vgl_model *model = NULL;
+  char message[256] = "";
+  ASSERT_TRUE(vgl_model_open_file(path, &model, message, sizeof message) == VGL_OK);
+  static alignas(64) uint8_t arena[4096];
+  static uint8_t pixels[3 * 16 * 16];
+  fill_pixels(pixels, sizeof pixels);
+  float before[MB_CLASSES], after[MB_CLASSES];
+  vgl_instance instance;
+  ASSERT_TRUE(vgl_instance_init(model, arena, sizeof arena, &instance, NULL, 0) == VGL_OK);
+  ASSERT_TRUE(vgl_instance_run(&instance, pixels, before) == VGL_OK);
+
+  f = fopen(path, "wb");  // truncated to 0 bytes, as `cp new.vigil live.vigil` does first
+  ASSERT_TRUE(f != NULL);
+  ASSERT_TRUE(fflush(f) == 0);
+  ASSERT_TRUE(vgl_instance_run(&instance, pixels, after) == VGL_OK);
+  EXPECT_TRUE(memcmp(before, after, sizeof before) == 0);
+  static uint8_t other[kFileCapacity];
+  for (size_t i = 0; i < g_size; i++) other[i] = (uint8_t)(g_file[i] ^ 0x5A);  // same size
+  ASSERT_TRUE(fwrite(other, 1, g_size, f) == g_size && fclose(f) == 0);
+  ASSERT_TRUE(vgl_instance_run(&instance, pixels, after) == VGL_OK);
+  EXPECT_TRUE(memcmp(before, after, sizeof before) == 0);
+  vgl_model_close(model);
+  // Opening the overwritten file now is refused like any corrupt file.
+  EXPECT_REFUSED(VGL_E_BAD_MAGIC, vgl_model_open_file(path, &model, message_, sizeof message_),
+                 "");
+  remove(path);
+}
+
 VGL_TEST(model, many_mutations_with_checksum_fixed) {
   // Structural validation behind the checksum: random byte changes, checksum recomputed.
   // Changes to weight values may be valid files; anything else must be refused with a
@@ -660,6 +757,8 @@ int main(int argc, char **argv) {
   VGL_RUN_TEST(model, section_table);
   VGL_RUN_TEST(model, config_and_strings);
   VGL_RUN_TEST(model, tensors_ops_arena);
+  VGL_RUN_TEST(model, scales_and_preprocessing_bounded);
+  VGL_RUN_TEST(model, file_changed_under_a_running_model);
   VGL_RUN_TEST(model, many_mutations_with_checksum_fixed);
   return vgl_test_finish();
 }

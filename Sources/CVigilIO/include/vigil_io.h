@@ -34,11 +34,20 @@ typedef enum vgl_io_status {
   VGL_IO_E_UNSUPPORTED = 5,
   /// The data is malformed: bad header, truncated, corrupt entropy-coded data.
   VGL_IO_E_CORRUPT = 6,
-  /// The declared dimensions are zero or above VGL_IO_MAX_SIDE / VGL_IO_MAX_PIXELS.
+  /// The declared dimensions are above VGL_IO_MAX_SIDE / VGL_IO_MAX_PIXELS (zero dimensions
+  /// are a malformed header: VGL_IO_E_CORRUPT).
   VGL_IO_E_DIMENSIONS = 7,
   /// A NULL pointer or zero capacity was passed.
   VGL_IO_E_ARGUMENT = 8,
 } vgl_io_status;
+
+/// The image formats the decoders read, told apart by their leading bytes.
+typedef enum vgl_io_format {
+  VGL_IO_FORMAT_UNKNOWN = 0,
+  VGL_IO_FORMAT_JPEG = 1,  ///< FF D8 FF
+  VGL_IO_FORMAT_PNG = 2,   ///< 89 50 4E 47 0D 0A 1A 0A
+  VGL_IO_FORMAT_PNM = 3,   ///< P6 (PPM) or P5 (PGM)
+} vgl_io_format;
 
 /// A decoded image: RGB8 interleaved, rows top to bottom, no padding
 /// (width * height * 3 bytes). Free `pixels` with vgl_io_free.
@@ -68,6 +77,19 @@ vgl_io_status vgl_io_read_file(const char *path, size_t max_bytes, uint8_t **buf
 vgl_io_status vgl_io_read_file_gunzip(const char *path, size_t max_bytes, uint8_t **buf_out,
                                       size_t *len_out, char *msg, size_t msg_cap);
 
+/// Most dimensions an IDX header may declare.
+#define VGL_IO_IDX_MAX_DIMS 8
+
+/// Reads an IDX file (gzip-compressed or not) and returns its header and data. The header's
+/// sizes fix the length: their product (checked, 64-bit) times the element size must fit
+/// `max_bytes` with the header (VGL_IO_E_TOO_BIG before anything is allocated or inflated),
+/// the data must hold exactly that many bytes (VGL_IO_E_CORRUPT for fewer or more), and
+/// decompression stops one byte past the declared size: a small gzip bomb whose header
+/// declares 10 images inflates 10 images' worth, not the bomb.
+/// Exists because the gzip layer alone cannot know where an IDX file should end.
+vgl_io_status vgl_io_read_idx(const char *path, size_t max_bytes, uint8_t **buf_out,
+                              size_t *len_out, char *msg, size_t msg_cap);
+
 /// Writes `len` bytes to `path` (created or truncated).
 /// Exists for the same reason as vgl_io_read_file (used by the .npy writer).
 vgl_io_status vgl_io_write_file(const char *path, const uint8_t *data, size_t len, char *msg,
@@ -91,6 +113,27 @@ int vgl_io_jpeg_exif_orientation(const uint8_t *data, size_t len);
 /// Exists because libpng reports errors by longjmp, which Swift cannot catch.
 vgl_io_status vgl_io_decode_png(const uint8_t *data, size_t len, vgl_io_image *out, char *msg,
                                 size_t msg_cap);
+
+/// The format of an image in memory, from its leading bytes (VGL_IO_FORMAT_UNKNOWN if none).
+vgl_io_format vgl_io_detect_format(const uint8_t *data, size_t len);
+
+/// Reads only the header of a JPEG, PNG or PPM/PGM in memory and stores the size that
+/// vgl_io_decode_into will produce (after the Exif orientation when `apply_exif_orientation`
+/// is nonzero), checked against VGL_IO_MAX_SIDE and VGL_IO_MAX_PIXELS. Allocates nothing that
+/// grows with the image. Exists so the caller can allocate the one pixel buffer itself
+/// (Swift: an Array's own storage) and have the decoder write into it: no second copy.
+vgl_io_status vgl_io_image_size(const uint8_t *data, size_t len, int apply_exif_orientation,
+                                uint32_t *width_out, uint32_t *height_out, char *msg,
+                                size_t msg_cap);
+
+/// Decodes a JPEG, PNG or PPM/PGM in memory into the caller's `pixels`, which must hold
+/// exactly width * height * 3 bytes as vgl_io_image_size reported (VGL_IO_E_ARGUMENT
+/// otherwise). Same conversions as the format's vgl_io_decode_* function. Besides that buffer
+/// the decoders allocate at most a few rows (JPEG: plus libjpeg's coefficient buffer for
+/// progressive files, 2 bytes per sample; docs/limits.md).
+vgl_io_status vgl_io_decode_into(const uint8_t *data, size_t len, int apply_exif_orientation,
+                                 uint8_t *pixels, size_t pixels_bytes, char *msg,
+                                 size_t msg_cap);
 
 /// Decodes binary PPM (P6) or PGM (P5) held in memory to RGB8. Samples are clamped to maxval;
 /// a maxval other than 255 (up to 65535, 16-bit big-endian samples above 255) is rescaled to

@@ -115,9 +115,9 @@ public struct LabeledDataset {
     let imagesPath = try findIDX(directory, "\(prefix)-images-idx3-ubyte")
     let labelsPath = try findIDX(directory, "\(prefix)-labels-idx1-ubyte")
     let limit = 1 << 30
-    let (shape, pixels) = try parseIDX(FileIO.readAll(path: imagesPath, maxBytes: limit, gunzip: true),
+    let (shape, pixels) = try parseIDX(FileIO.readIDX(path: imagesPath, maxBytes: limit),
                                        path: imagesPath, dims: 3)
-    let (lshape, labels) = try parseIDX(FileIO.readAll(path: labelsPath, maxBytes: limit, gunzip: true),
+    let (lshape, labels) = try parseIDX(FileIO.readIDX(path: labelsPath, maxBytes: limit),
                                         path: labelsPath, dims: 1)
     guard lshape[0] == shape[0] else {
       throw DatasetError.malformed(path: labelsPath, reason: "\(lshape[0]) labels for \(shape[0]) images")

@@ -21,6 +21,7 @@ public final class Int8Classifier: ImageClassifier {
     classes = model.classes
     labels = model.labels
     preprocessing = Preprocessing(model: model)
+    try preprocessing.validate()
     instance = try Instance(model)
   }
 
