@@ -7,7 +7,6 @@ Nothing here imports numpy, torch or onnxruntime, so the helpers run (and are un
 Tools/test-bench-common.py) with the system Python alone.
 """
 import json
-import os
 import re
 import subprocess
 import time

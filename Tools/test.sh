@@ -15,6 +15,8 @@ echo "== C runtime tests (armv7, qemu)"
 bash Tools/cross-test.sh armv7
 echo "== Model loader fuzz smoke (libFuzzer, 20 s)"
 bash Tools/fuzz.sh 20
+echo "== Benchmark script helpers (Python, standard library)"
+python3 Tools/test-bench-common.py
 echo "== VigilCore in Embedded Swift"
 bash Tools/embedded-check.sh
 echo "== Swift tests"
