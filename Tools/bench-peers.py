@@ -171,7 +171,7 @@ def prepare(args, v, ref):
     if not args.rebuild and up_to_date(stamp_path, stamp, [ort_int8, input_npy, info_path, vigil_model]):
         say(f"{v}: models are up to date in {work}")
         with open(info_path) as f:
-            return json.load(f)
+            return check_info(json.load(f))
 
     t0 = time.time()
     if v != SHIPPED:
@@ -185,7 +185,6 @@ def prepare(args, v, ref):
     say(f"{v}: ONNX Runtime tuned recipe checked: {built['layer_scales_folded']} layer scales folded "
         f"(fp32 max |diff| {built['fold_max_abs_diff']:.2e}), {recipe['gelu_nodes']} com.microsoft:Gelu, "
         f"{recipe['convs_per_channel_s8']}/{recipe['convs']} Conv with per-channel int8 weights, uint8 activations")
-    assert built["fold_max_abs_diff"] < 1e-3, "folding the layer scales changed the fp32 logits"
 
     # Fidelity on (up to 64 of) the calibration inputs, against ONNX Runtime fp32.
     # Each runtime gets the inputs its own way: Vigil's int8 models read images (they decode
@@ -202,8 +201,6 @@ def prepare(args, v, ref):
     for r in fidelity:
         say(f"{v}: {r['name']} vs onnxruntime fp32 on {len(check)} calibration inputs: cosine mean "
             f"{r['cosine_mean']:.4f} (worst {r['cosine_min']:.4f}), top-1 agreement {100 * r['top1_agreement']:.1f} %")
-    assert fidelity[0]["cosine_mean"] > 0.9, "ONNX Runtime int8 is far from fp32: the recipe went wrong"
-    assert fidelity[1]["cosine_mean"] > 0.9, "Vigil int8 is far from fp32: wrong checkpoint or inputs"
     info = {"variant": v, "vigil_model": vigil_model, "ort_model": ort_int8, "input": input_npy,
             "calibration": {"method": method, "count": len(calib_arrays),
                             "sources": sources if v != SHIPPED else sources[:1] + ["..."]},
@@ -214,6 +211,18 @@ def prepare(args, v, ref):
         json.dump(info, f, indent=1)
     with open(stamp_path, "w") as f:
         json.dump(stamp, f)
+    return check_info(info)
+
+
+def check_info(info):
+    """The sanity checks on a variant's models (also on models reused from an earlier run)."""
+    v = info["variant"]
+    assert info["recipe"]["fold_max_abs_diff"] < 1e-3, f"{v}: folding the layer scales changed the fp32 logits"
+    # Sanity bounds, not quality targets: minmax on the random-weight checkpoints lands near 0.9
+    # for both runtimes; a broken recipe or a mismatched model lands near 0.
+    ort_fid, vigil_fid = info["fidelity"]
+    assert ort_fid["cosine_mean"] > 0.8, f"{v}: ONNX Runtime int8 is far from fp32: the recipe went wrong"
+    assert vigil_fid["cosine_mean"] > 0.8, f"{v}: Vigil int8 is far from fp32: wrong checkpoint or inputs"
     return info
 
 
