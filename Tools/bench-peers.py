@@ -261,7 +261,7 @@ def shipped_model(args, ref, work):
         Image.fromarray(images[i], mode="L").save(p)
         pngs.append(p)
     vigil_model = os.path.join(SHIPPED_DIR, f"{SHIPPED_NAME}.vigil")
-    return model, arrays, pngs, [images_path], vigil_model, [weights, vigil_model, images_path]
+    return model, arrays, pngs, [images_path], vigil_model, [weights, vigil_model, images_path, args.vigil]
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,7 +324,8 @@ def measure(args, infos, bench):
                         res = bench.ort(info["ort_model"], info["input"], t)
                     slot[who].append(res)
                     say(f"round {r + 1}/{args.rounds} {v} threads {t} {who:<11} best {res['min_ms']:9.3f} ms  "
-                        f"median {res['median_ms']:9.3f} ms  cpu {res['cpu_ms']:9.3f} ms/inference")
+                        f"median {res['median_ms']:9.3f} ms  cpu {res['cpu_ms']:9.3f} ms/inference  "
+                        f"(load {bc.load_average()})")
     return samples
 
 
@@ -423,7 +424,7 @@ def main():
     samples = measure(args, infos, bench)
     config["load_average_end"] = bc.load_average()
     headers = ["variant", "threads", "vigil best", "vigil median", "vigil cpu",
-               "ort best", "ort median", "ort cpu", "ort/vigil best", "ort/vigil median"]
+               "ort best", "ort median", "ort cpu", "ort/vigil best", "ort/vigil median", "ort/vigil cpu"]
     rows, results = [], []
     for info in infos:
         for t in args.threads:
@@ -433,12 +434,13 @@ def main():
             res = {"variant": info["variant"], "threads": t, "vigil_threads": vt, "vigil_isa": s["vigil"][0]["isa"],
                    "vigil": vg, "onnxruntime": ot, "vigil_cpu_from": s["vigil"][0]["cpu_from"],
                    "ratio_best": bc.ratio(ot["best_ms"], vg["best_ms"]),
-                   "ratio_median": bc.ratio(ot["median_ms"], vg["median_ms"])}
+                   "ratio_median": bc.ratio(ot["median_ms"], vg["median_ms"]),
+                   "ratio_cpu": bc.ratio(ot["cpu_ms"], vg["cpu_ms"])}
             results.append(res)
             label = str(t) if vt == t else f"{t} (vigil {vt})"
             ms = [f"{x:.3f}" for x in (vg["best_ms"], vg["median_ms"], vg["cpu_ms"],
                                          ot["best_ms"], ot["median_ms"], ot["cpu_ms"])]
-            rows.append([info["variant"], label] + ms + [f"{res['ratio_best']:.3g}", f"{res['ratio_median']:.3g}"])
+            rows.append([info["variant"], label] + ms + [f"{res[k]:.3g}" for k in ("ratio_best", "ratio_median", "ratio_cpu")])
     print(f"results (ms per inference; cpu = CPU ms per inference, all threads; load average at end "
           f"{config['load_average_end']})")
     print(bc.format_table(headers, rows))

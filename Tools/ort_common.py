@@ -125,19 +125,23 @@ def preprocess(src, dst):
 def fuse_gelu(src, dst):
     """Rewrites every erf GELU (Div by sqrt 2, Erf, Add 1, Mul, Mul 0.5, as PyTorch exports it)
     into one com.microsoft:Gelu node with ONNX Runtime's own fusion pass. Returns the number
-    of Gelu nodes written."""
+    of GELUs found (Erf nodes before the pass); raises AssertionError unless each became one
+    Gelu node."""
     import onnx
     import onnxruntime.transformers  # noqa: F401  (puts the fusion modules on sys.path)
     from onnxruntime.transformers.fusion_gelu import FusionGelu
     from onnxruntime.transformers.onnx_model import OnnxModel
 
     model = OnnxModel(onnx.load(src))
+    erf = sum(1 for n in model.model.graph.node if n.op_type == "Erf")
     FusionGelu(model).apply()
     model.prune_graph()
     if not any(o.domain == "com.microsoft" for o in model.model.opset_import):
         model.model.opset_import.append(onnx.helper.make_opsetid("com.microsoft", 1))
     model.save_model_to_file(dst)
-    return sum(1 for n in model.model.graph.node if n.op_type == "Gelu" and n.domain == "com.microsoft")
+    gelu = sum(1 for n in model.model.graph.node if n.op_type == "Gelu" and n.domain == "com.microsoft")
+    assert gelu == erf > 0, f"{erf} erf GELUs in the graph, {gelu} fused into com.microsoft:Gelu"
+    return erf
 
 
 class ArrayReader:
@@ -182,6 +186,8 @@ def build_tuned_int8(model, calib_arrays, out_prefix, method="MinMax"):
     export_onnx(folded, calib_arrays[0], paths["folded"])
     preprocess(paths["folded"], paths["pre"])
     n_gelu = fuse_gelu(paths["pre"], paths["gelu"])
+    in_model = sum(1 for m in model.modules() if isinstance(m, torch.nn.GELU))
+    assert n_gelu == in_model, f"the network has {in_model} GELUs, the exported graph {n_gelu}"
     quantize_u8s8(paths["gelu"], paths["int8"], calib_arrays, method)
     return {"paths": paths, "layer_scales_folded": n_scales, "gelu_nodes": n_gelu,
             "fold_max_abs_diff": fold_error}
