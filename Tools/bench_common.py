@@ -71,6 +71,15 @@ def cpu_ms_per_inference(full_cpu_s, full_inferences, base_cpu_s, base_inference
     return 1e3 * (full_cpu_s - base_cpu_s) / (full_inferences - base_inferences)
 
 
+def runs_for_cpu(median_ms, seconds, at_least, at_most=2000):
+    """How many inferences a CPU-time child should run: about `seconds` of them, at least
+    `at_least`, at most `at_most`."""
+    if median_ms <= 0:
+        return at_most
+    want = int(-(-seconds * 1e3 // median_ms))  # ceil
+    return max(at_least, min(at_most, want))
+
+
 class ChildTimer:
     """Runs children one at a time and returns, for each, its output, exit status, wall time
     and CPU time (user + system of the child and all its threads, from the growth of

@@ -47,6 +47,12 @@ class BenchCommonTests(unittest.TestCase):
         with self.assertRaises(ValueError):
             bc.cpu_ms_per_inference(1.0, 1, 1.0, 1)
 
+    def test_runs_for_cpu(self):
+        self.assertEqual(bc.runs_for_cpu(10.0, 1.0, 23), 100)
+        self.assertEqual(bc.runs_for_cpu(200.0, 1.0, 23), 23)   # the timed child is long enough
+        self.assertEqual(bc.runs_for_cpu(0.1, 1.0, 23), 2000)   # capped
+        self.assertEqual(bc.runs_for_cpu(0.0, 1.0, 23), 2000)
+
     def test_summarize_rounds(self):
         rounds = [{"min_ms": 5.0, "median_ms": 6.0, "cpu_ms": 5.5},
                   {"min_ms": 4.0, "median_ms": 9.0, "cpu_ms": 6.5},
