@@ -358,6 +358,7 @@ def parse_args():
     ap.add_argument("--out", default="/tmp/vigil-bench-peers", help="work folder for the models")
     ap.add_argument("--rebuild", action="store_true", help="remake the models even if up to date")
     ap.add_argument("--json", metavar="FILE", help="also write everything as JSON")
+    ap.add_argument("--note", help="a line to print with the configuration (for example what Vigil build this is)")
     ap.add_argument("--ort-child", metavar="MODEL", help=argparse.SUPPRESS)
     ap.add_argument("--input", help=argparse.SUPPRESS)
     ap.add_argument("--child-threads", type=int, default=1, help=argparse.SUPPRESS)
@@ -407,6 +408,7 @@ def main():
     config = {
         "cpu": bc.machine_cpu(), "cores": os.cpu_count(), "load_average_start": load_start,
         "commit": bc.git_commit(ROOT), "vigil": args.vigil, "vigil_isa": probe.get("isa", "?"),
+        "vigil_isa_env": os.environ.get("VIGIL_ISA", "unset (the runtime picks)"), "note": args.note,
         "vigil_threads_option": bench.vigil_threads, "onnxruntime": onnxruntime.__version__,
         "onnx": onnx.__version__, "torch": torch.__version__, "python": sys.version.split()[0],
         "rounds": args.rounds, "runs": args.runs, "warmup": args.warmup, "threads": args.threads,
@@ -415,8 +417,10 @@ def main():
     infos = [prepare(args, v, ref) for v in args.variants]
 
     print("configuration")
-    for k in ("cpu", "cores", "load_average_start", "commit", "vigil", "vigil_isa", "onnxruntime", "onnx", "torch"):
-        print(f"  {k:<20} {config[k]}")
+    for k in ("cpu", "cores", "load_average_start", "commit", "note", "vigil", "vigil_isa", "vigil_isa_env",
+              "onnxruntime", "onnx", "torch"):
+        if config[k] is not None:
+            print(f"  {k:<20} {config[k]}")
     print(f"  {'protocol':<20} {args.rounds} rounds x (Vigil, ONNX Runtime alternating first), "
           f"each child {args.warmup} warm-up + {args.runs} timed runs, batch 1")
     if not bench.vigil_threads:
