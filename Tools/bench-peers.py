@@ -64,6 +64,8 @@ def ort_child(args):
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if args.ort_spinning == "off":
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     sess = ort.InferenceSession(args.ort_child, opts, providers=["CPUExecutionProvider"])
     feed = {"input": np.load(args.input)}
     for _ in range(args.warmup):
@@ -309,7 +311,8 @@ class Bench:
     def ort(self, model, inp, threads):
         a = self.args
         d, _, _ = self.child([sys.executable, os.path.abspath(__file__), "--ort-child", model, "--input", inp,
-                              "--child-threads", str(threads), "--runs", str(a.runs), "--warmup", str(a.warmup)])
+                              "--child-threads", str(threads), "--runs", str(a.runs), "--warmup", str(a.warmup),
+                              "--ort-spinning", a.ort_spinning])
         return {"min_ms": d["min_ms"], "median_ms": d["median_ms"], "cpu_ms": d["cpu_ms_mean"],
                 "cpu_from": "reported", "threads": threads}
 
@@ -357,6 +360,8 @@ def parse_args():
     ap.add_argument("--fashion-mnist", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--out", default="/tmp/vigil-bench-peers", help="work folder for the models")
     ap.add_argument("--rebuild", action="store_true", help="remake the models even if up to date")
+    ap.add_argument("--ort-spinning", choices=("on", "off"), default="on",
+                    help="ONNX Runtime's idle workers spin (on, its default) or sleep (off)")
     ap.add_argument("--json", metavar="FILE", help="also write everything as JSON")
     ap.add_argument("--note", help="a line to print with the configuration (for example what Vigil build this is)")
     ap.add_argument("--ort-child", metavar="MODEL", help=argparse.SUPPRESS)
@@ -411,14 +416,14 @@ def main():
         "vigil_isa_env": os.environ.get("VIGIL_ISA", "unset (the runtime picks)"), "note": args.note,
         "vigil_threads_option": bench.vigil_threads, "onnxruntime": onnxruntime.__version__,
         "onnx": onnx.__version__, "torch": torch.__version__, "python": sys.version.split()[0],
-        "rounds": args.rounds, "runs": args.runs, "warmup": args.warmup, "threads": args.threads,
+        "ort_spinning": args.ort_spinning, "rounds": args.rounds, "runs": args.runs, "warmup": args.warmup, "threads": args.threads,
         "variants": args.variants,
     }
     infos = [prepare(args, v, ref) for v in args.variants]
 
     print("configuration")
     for k in ("cpu", "cores", "load_average_start", "commit", "note", "vigil", "vigil_isa", "vigil_isa_env",
-              "onnxruntime", "onnx", "torch"):
+              "onnxruntime", "ort_spinning", "onnx", "torch"):
         if config[k] is not None:
             print(f"  {k:<20} {config[k]}")
     print(f"  {'protocol':<20} {args.rounds} rounds x (Vigil, ONNX Runtime alternating first), "
