@@ -22,7 +22,8 @@ best = the lowest minimum, median = the median of the rounds' medians, CPU = the
 Usage (outside CI; Tools/bench-peers.sh sets up the venv and builds a release vigil):
   .venv-tools/bin/python Tools/bench-peers.py --vigil .build-release/release/vigil \
       [--variants ti,s,m,b,shipped] [--threads 1,2] [--rounds R] [--runs N] [--warmup W] \
-      [--quick] [--golden .golden-full] [--reference DIR] [--json FILE]
+      [--quick] [--ort-spinning on|off] [--golden .golden-full] [--reference DIR] [--note TEXT] \
+      [--json FILE]
 
 Checkpoints: <golden>/<v>.full.pth or <golden>/<v>/<v>.full.pth (with <v>.config.json beside it),
 written by Tools/make-golden.py --full; with --reference DIR (a checkout of SLDGroup/MobileViGv2)
