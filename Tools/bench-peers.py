@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Copyright 2026 The Vigil Authors
 # SPDX-License-Identifier: Apache-2.0
-"""Vigil against ONNX Runtime int8 on this machine: the same checkpoint, the same calibration
+r"""Vigil against ONNX Runtime int8 on this machine: the same checkpoint, the same calibration
 images, each runtime timed in its own process, interleaved.
 
 For each variant the script makes both int8 models of one checkpoint:
