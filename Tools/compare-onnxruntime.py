@@ -21,8 +21,6 @@ python3-skimage's data (*.png, *.jpg), sorted by name; every other one goes to c
 until --calib are taken, the rest are held out.
 """
 import argparse
-import glob
-import importlib.util
 import json
 import os
 import subprocess
@@ -31,42 +29,10 @@ import time
 
 import numpy as np
 import torch
-from PIL import Image
 
-
-def load_reference(ref_dir):
-    path = os.path.join(ref_dir, "models", "mobilevigv2.py")
-    spec = importlib.util.spec_from_file_location("mobilevigv2_reference", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def photos():
-    files = sorted(glob.glob("/usr/share/doc/opencv-doc/examples/data/*.jpg"))
-    files += sorted(glob.glob("/usr/lib/python3/dist-packages/skimage/data/*.jpg"))
-    files += sorted(glob.glob("/usr/lib/python3/dist-packages/skimage/data/*.png"))
-    good = []
-    for f in files:
-        try:
-            with Image.open(f) as im:
-                if min(im.size) >= 64:
-                    good.append(f)
-        except Exception:
-            pass
-    return good
-
-
-def cosine(a, b):
-    return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-30))
-
-
-def summarize(name, fp32, q):
-    cos = [cosine(fp32[i], q[i]) for i in range(len(fp32))]
-    top1 = np.mean([np.argmax(fp32[i]) == np.argmax(q[i]) for i in range(len(fp32))])
-    return {"name": name, "cosine_mean": float(np.mean(cos)), "cosine_min": float(np.min(cos)),
-            "top1_agreement": float(top1)}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import golden_common as gc  # noqa: E402
+import ort_common as oc  # noqa: E402
 
 
 def main():
@@ -81,13 +47,7 @@ def main():
     torch.set_num_threads(2)
     os.makedirs(args.out, exist_ok=True)
 
-    import timm.data
-    import onnxruntime as ort
-    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
-                                          QuantType, quantize_static)
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    ref = load_reference(args.reference)
+    ref = gc.load_reference(args.reference)
     model = getattr(ref, f"mobilevigv2_{args.variant}")()
     ckpt = os.path.join(args.golden, f"{args.variant}.full.pth")
     sd = torch.load(ckpt, map_location="cpu", weights_only=False)["state_dict"]
@@ -95,49 +55,27 @@ def main():
     model.eval()
     config = os.path.join(args.golden, f"{args.variant}.config.json")
 
-    files = photos()
-    calib = files[0::2][:args.calib]
-    held = [f for f in files if f not in calib]
+    files = oc.photos()
+    calib, held = oc.split_photos(files, args.calib)
     print(f"{len(files)} photos: {len(calib)} for calibration, {len(held)} held out", flush=True)
-    transform = timm.data.create_transform(input_size=224, crop_pct=0.9, interpolation="bicubic",
-                                           mean=timm.data.IMAGENET_DEFAULT_MEAN,
-                                           std=timm.data.IMAGENET_DEFAULT_STD)
-
-    def tensor(f):
-        with Image.open(f) as im:
-            return transform(im.convert("RGB")).unsqueeze(0)
-
-    calib_x = [tensor(f).numpy() for f in calib]
-    held_x = [tensor(f).numpy() for f in held]
+    calib_x = oc.photo_tensors(calib)
+    held_x = oc.photo_tensors(held)
     with torch.no_grad():
         fp32 = [model(torch.from_numpy(x))[0].numpy() for x in held_x]
 
     onnx_path = os.path.join(args.out, f"{args.variant}.onnx")
-    torch.onnx.export(model, torch.from_numpy(calib_x[0]), onnx_path, input_names=["input"],
-                      output_names=["logits"], opset_version=17, dynamo=False)
+    oc.export_onnx(model, calib_x[0], onnx_path)
     pre = os.path.join(args.out, f"{args.variant}.pre.onnx")
-    quant_pre_process(onnx_path, pre)
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.it = iter(calib_x)
-
-        def get_next(self):
-            x = next(self.it, None)
-            return None if x is None else {"input": x}
+    oc.preprocess(onnx_path, pre)
 
     results = []
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 2
     for method in ["MinMax", "Entropy", "Percentile"]:
         qpath = os.path.join(args.out, f"{args.variant}.{method}.qdq.onnx")
         t0 = time.time()
-        quantize_static(pre, qpath, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=getattr(CalibrationMethod, method))
-        sess = ort.InferenceSession(qpath, opts, providers=["CPUExecutionProvider"])
+        oc.quantize_u8s8(pre, qpath, calib_x, method)
+        sess = oc.session(qpath, 2)
         q = [sess.run(None, {"input": x})[0][0] for x in held_x]
-        r = summarize(f"onnxruntime {method}", fp32, q)
+        r = oc.summarize(f"onnxruntime {method}", fp32, q)
         results.append(r)
         print(json.dumps(r), f"({time.time() - t0:.0f}s)", flush=True)
 
@@ -155,7 +93,7 @@ def main():
         lines = [json.loads(l) for l in run.stdout.splitlines()]
         by_input = {l["input"]: np.array(l["logits"], dtype=np.float32) for l in lines if "logits" in l}
         q = [by_input[f] for f in held]
-        r = summarize(f"vigil {method}", fp32, q)
+        r = oc.summarize(f"vigil {method}", fp32, q)
         results.append(r)
         print(json.dumps(r), f"({time.time() - t0:.0f}s)", flush=True)
 

@@ -20,6 +20,8 @@ echo "== Swift parser fuzz smoke (libFuzzer: pickle, zip, safetensors, npy, idx;
 bash Tools/fuzz-swift.sh 10
 echo "== Image decoder and IDX fuzz smoke (libFuzzer, 4 targets x 8 s)"
 bash Tools/fuzz-images.sh 8
+echo "== Benchmark script helpers (Python, standard library)"
+python3 Tools/test-bench-common.py
 echo "== VigilCore and VigilDaemon in Embedded Swift"
 bash Tools/embedded-check.sh
 echo "== V4L2 camera on a real driver (vivid in qemu-system-x86_64, about 45 s)"
