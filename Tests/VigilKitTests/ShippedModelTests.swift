@@ -77,6 +77,28 @@ import VigilCore
     }
   }
 
+  /// The logits of every bundled frame, bit for bit, as recorded in
+  /// Tests/Fixtures/samples/logits.txt (one line per file: name, then each logit's IEEE bits in
+  /// hex). Recorded from the scalar reference before the packed weight layout existed, so a
+  /// re-quantized model, any kernel and any thread count must reproduce them exactly.
+  /// VIGIL_UPDATE_FIXTURES=1 rewrites the file.
+  @Test func logitsMatchTheRecordedOnes() throws {
+    let classifier = try Int8Classifier(path: Self.model)
+    let files = try Self.sampleFiles(".png") + Self.sampleFiles(".jpg")
+    var lines: [String] = []
+    for file in files {
+      let bits = try classifier.logits(path: file).map { String(format: "%08x", $0.bitPattern) }
+      lines.append(([(file as NSString).lastPathComponent] + bits).joined(separator: " "))
+    }
+    let text = lines.joined(separator: "\n") + "\n"
+    let fixture = Self.samples.appendingPathComponent("logits.txt")
+    if ProcessInfo.processInfo.environment["VIGIL_UPDATE_FIXTURES"] == "1" {
+      try Data(text.utf8).write(to: fixture)
+    }
+    let stored = try String(contentsOf: fixture, encoding: .utf8)
+    #expect(stored == text)
+  }
+
   /// The shipped .vigil is exactly what its README's command makes from the shipped checkpoint.
   @Test func theShippedModelIsReproducible() throws {
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-\(UUID()).vigil").path
