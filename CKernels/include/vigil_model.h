@@ -41,10 +41,12 @@ extern "C" {
 
 /// The format version this build reads and writes (header bytes 8..11).
 #define VGL_MODEL_FORMAT_VERSION 1u
-/// Weight layout ids (header bytes 28..31). 1 is the portable layout of vigil_q8.h, which every
-/// build loads; a future ISA-packed layout gets a new id, and a build that cannot run it
-/// refuses the file with VGL_E_UNSUPPORTED naming both ids.
-#define VGL_MODEL_LAYOUT_REFERENCE 1u
+/// Weight layout ids (header bytes 28..31). 2 is the packed layout of vigil_q8.h ("packed
+/// weights"), which every path of every build reads in place. Layout 1 (the unpacked matrices of
+/// earlier files) is refused with VGL_E_UNSUPPORTED and a message to re-run `vigil quantize`.
+#define VGL_MODEL_LAYOUT_PACKED 2u
+/// The layout of files written before the packed layout existed; no longer run.
+#define VGL_MODEL_LAYOUT_UNPACKED 1u
 /// File offsets of every section and weight array, and the address of the file's bytes, are
 /// multiples of this.
 #define VGL_MODEL_ALIGNMENT 64u
@@ -136,7 +138,7 @@ const char *vgl_model_metadata(const vgl_model *model, const char *key);
 /// The name of op `op_index` (e.g. "backbone.1.3.ffn.0"), or NULL when out of range.
 const char *vgl_model_op_name(const vgl_model *model, uint32_t op_index);
 
-/// The file's weight layout id (VGL_MODEL_LAYOUT_REFERENCE today).
+/// The file's weight layout id (VGL_MODEL_LAYOUT_PACKED today).
 uint32_t vgl_model_weight_layout(const vgl_model *model);
 
 /// CRC-32C (Castagnoli, reflected, init and final xor 0xFFFFFFFF) of `size` bytes of a file,

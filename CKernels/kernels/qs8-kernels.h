@@ -139,8 +139,23 @@ static inline size_t vgl_qs8_tap_position(size_t out, size_t tap, size_t stride,
   return padded < pad ? SIZE_MAX : padded - pad;
 }
 
+/// The byte of a packed weight (vigil_q8.h, "packed weights") holding row `row`, reduction
+/// index `k` = tap * round_up(channels, 4) + channel, in a weight of `depth` =
+/// taps * round_up(channels, 4) bytes per row.
+static inline size_t vgl_qs8_packed_index(size_t row, size_t k, size_t depth) {
+  return ((row / VGL_Q8_PACK_ROWS) * (depth / VGL_Q8_PACK_DEPTH) + k / VGL_Q8_PACK_DEPTH) *
+             (VGL_Q8_PACK_ROWS * VGL_Q8_PACK_DEPTH) +
+         (row % VGL_Q8_PACK_ROWS) * VGL_Q8_PACK_DEPTH + k % VGL_Q8_PACK_DEPTH;
+}
+
+/// round_up(channels, 4): the packed stride of one tap.
+static inline size_t vgl_qs8_packed_channels(size_t channels) {
+  return (channels + VGL_Q8_PACK_DEPTH - 1) / VGL_Q8_PACK_DEPTH * VGL_Q8_PACK_DEPTH;
+}
+
 /// STEM: dense conv over uint8 HWC pixels [in_height][in_width][in_channels] with per-channel
-/// pixel zero points [in_channels]; weight [out_channels][kernel][kernel][in_channels].
+/// pixel zero points [in_channels]; weight packed (vigil_q8.h) from
+/// [out_channels][kernel][kernel][in_channels]; bias [out_channels] (the weight sums follow).
 /// Output [out_height][out_width][out_channels] int8.
 void vgl_qs8_stem_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t in_width,
                                   size_t out_channels, size_t out_height, size_t out_width,
@@ -151,7 +166,7 @@ void vgl_qs8_stem_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
                                   const int8_t *gelu_table, int8_t *output);
 
 /// Dense conv (groups = 1), any odd kernel, stride and zero padding. Input HWC
-/// [in_height][in_width][in_channels] with zero point input_zero_point; weight
+/// [in_height][in_width][in_channels] with zero point input_zero_point; weight packed from
 /// [out_channels][kernel][kernel][in_channels]; residual NULL or shaped like the output.
 void vgl_qs8_conv_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t in_width,
                                   size_t out_channels, size_t out_height, size_t out_width,
@@ -162,8 +177,8 @@ void vgl_qs8_conv_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
                                   const int8_t *gelu_table, const int8_t *residual,
                                   int8_t *output);
 
-/// Pointwise conv (1x1, stride 1, no padding): input [pixels][in_channels], weight
-/// [out_channels][in_channels], output and residual [pixels][out_channels].
+/// Pointwise conv (1x1, stride 1, no padding): input [pixels][in_channels], weight packed
+/// from [out_channels][in_channels], output and residual [pixels][out_channels].
 void vgl_qs8_conv_1x1_1x1__scalar(size_t in_channels, size_t out_channels, size_t pixels,
                                   const int8_t *input, int32_t input_zero_point,
                                   const int8_t *weight, const int32_t *bias, const float *scale,
@@ -183,7 +198,7 @@ void vgl_qs8_dwconv_kxk_1x1__scalar(size_t channels, size_t in_height, size_t in
                                     int8_t *output);
 
 /// The graph op fused with its 2C -> C 1x1 conv (VGL_Q8_MRCONV): input, output and residual
-/// [height][width][channels]; weight [channels][2 * channels]; xj_scratch [channels] bytes
+/// [height][width][channels]; weight packed from [channels][2 * channels] (2 taps); xj_scratch [channels] bytes
 /// that overlap nothing else.
 void vgl_qs8_mrconv_1x1__scalar(size_t channels, size_t height, size_t width, size_t hop,
                                 const int8_t *input, int32_t input_zero_point,
@@ -196,7 +211,7 @@ void vgl_qs8_gap_1x1__scalar(size_t channels, size_t pixels, const int8_t *input
                              int32_t input_zero_point, float scale,
                              const vgl_qs8_requant_params *params, int8_t *output);
 
-/// The classifier: input [in_channels] int8, weight [classes][in_channels], bias and scale
+/// The classifier: input [in_channels] int8, weight packed from [classes][in_channels], bias and scale
 /// [classes]; logits [classes] floats = (float)acc * scale[class].
 void vgl_qs8_head_1x1__scalar(size_t in_channels, size_t classes, const int8_t *input,
                               int32_t input_zero_point, const int8_t *weight,

@@ -193,11 +193,17 @@ static vgl_status check_header(loader *l, uint32_t *layout_out) {
                     l->size, checksum, stored);
   }
   const uint32_t layout = load_u32(d + 28);
-  if (layout != VGL_MODEL_LAYOUT_REFERENCE) {
+  if (layout == VGL_MODEL_LAYOUT_UNPACKED) {
     return vgl_fail(VGL_E_UNSUPPORTED, l->message, l->capacity,
-                    "weight layout %" PRIu32 " is not one this build runs (it runs layout %u, the "
-                    "portable reference layout): re-pack the model for layout %u",
-                    layout, VGL_MODEL_LAYOUT_REFERENCE, VGL_MODEL_LAYOUT_REFERENCE);
+                    "weight layout %u (unpacked) is no longer run; this build runs layout %u "
+                    "(packed): re-run `vigil quantize` on the checkpoint to write the model again",
+                    VGL_MODEL_LAYOUT_UNPACKED, VGL_MODEL_LAYOUT_PACKED);
+  }
+  if (layout != VGL_MODEL_LAYOUT_PACKED) {
+    return vgl_fail(VGL_E_UNSUPPORTED, l->message, l->capacity,
+                    "weight layout %" PRIu32 " is not one this build runs (it runs layout %u, "
+                    "packed): update the runtime or re-run `vigil quantize`",
+                    layout, VGL_MODEL_LAYOUT_PACKED);
   }
   *layout_out = layout;
   const uint32_t count = load_u32(d + 32);
@@ -531,32 +537,37 @@ static void expected_lengths(const vgl_model *m, const vgl_q8_op *op, uint64_t o
   const vgl_q8_tensor *in = &m->tensors[op->input];
   const uint64_t in_c = in->channels;
   const uint64_t kk = mul_sat(op->kernel, op->kernel);
-  uint64_t rows = 0, per_row = 0;
+  // Packed kinds (all but DWCONV): the packed weight's bytes, and the bias array holds the
+  // biases then the weight sums (vigil_q8.h, "packed weights").
+  uint64_t rows = 0, taps = 0;
   for (int a = 0; a < ARRAY_COUNT; a++) out[a] = 0;
   switch (op->kind) {
     case VGL_Q8_STEM:
     case VGL_Q8_CONV:
       rows = m->tensors[op->output].channels;
-      per_row = mul_sat(kk, in_c);
+      taps = kk;
       break;
     case VGL_Q8_DWCONV:
       rows = m->tensors[op->output].channels;
-      per_row = kk;
-      break;
+      out[ARRAY_WEIGHT] = mul_sat(rows, kk);
+      out[ARRAY_BIAS] = mul_sat(rows, 4);
+      out[ARRAY_SCALE] = mul_sat(rows, 4);
+      return;
     case VGL_Q8_MRCONV:
       rows = m->tensors[op->output].channels;
-      per_row = 2 * in_c;
+      taps = 2;
       break;
     case VGL_Q8_GAP:
       out[ARRAY_SCALE] = 4;
       return;
     case VGL_Q8_HEAD:
       rows = op->classes;
-      per_row = in_c;
+      taps = 1;
       break;
   }
-  out[ARRAY_WEIGHT] = mul_sat(rows, per_row);
-  out[ARRAY_BIAS] = mul_sat(rows, 4);
+  const uint64_t packed = vgl_q8_packed_weight_bytes(rows, taps, in_c);
+  out[ARRAY_WEIGHT] = packed;
+  out[ARRAY_BIAS] = mul_sat(rows, 8);
   out[ARRAY_SCALE] = mul_sat(rows, 4);
   if (op->kind == VGL_Q8_STEM) out[ARRAY_ZERO_POINTS] = in_c;
 }

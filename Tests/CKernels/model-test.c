@@ -116,7 +116,7 @@ VGL_TEST(model, opens_and_runs_like_the_plan) {
     EXPECT_TRUE((op->gelu_table != NULL) == (g_tiny.ops[i].gelu_table != NULL));
   }
   EXPECT_TRUE(memcmp(plan->tensors, g_tiny.tensors, sizeof g_tiny.tensors) == 0);
-  EXPECT_EQ_INT(VGL_MODEL_LAYOUT_REFERENCE, vgl_model_weight_layout(model));
+  EXPECT_EQ_INT(VGL_MODEL_LAYOUT_PACKED, vgl_model_weight_layout(model));
 
   // Config, preprocessing, labels, metadata, op names.
   const vgl_model_network *net = vgl_model_network_config(model);
@@ -277,6 +277,9 @@ VGL_TEST(model, header_fields) {
                  "weight layout 7 is not one this build runs");
   EXPECT_REFUSED(VGL_E_UNSUPPORTED, open_with_u32(28, 0, message_, sizeof message_),
                  "weight layout 0");
+  EXPECT_REFUSED(VGL_E_UNSUPPORTED, open_with_u32(28, 1, message_, sizeof message_),
+                 "weight layout 1 (unpacked) is no longer run; this build runs layout 2 (packed): "
+                 "re-run `vigil quantize`");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(32, 0, message_, sizeof message_),
                  "section count 0 is not in 1..16");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(32, 17, message_, sizeof message_),
@@ -530,7 +533,7 @@ VGL_TEST(model, tensors_ops_arena) {
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(tensors + 32 + 12, 1, message_, sizeof message_),
                  "tensor 1 bytes 12..15 are reserved");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(tensors + 32, 0, message_, sizeof message_),
-                 "op 0 (stem): weight array has 216 bytes, the op's shapes need 0");
+                 "op 0 (stem): weight array has 576 bytes, the op's shapes need 0");
   EXPECT_REFUSED(VGL_E_BAD_PLAN, open_with_u64(tensors + 32 + 16, 776, message_, sizeof message_),
                  "plan: tensor 1 offset 776 is not a multiple of 64");
   EXPECT_REFUSED(VGL_E_BAD_PLAN, open_with_u32(tensors + 32 + 28, 128, message_, sizeof message_),
@@ -546,7 +549,7 @@ VGL_TEST(model, tensors_ops_arena) {
                  "residual 5 with 5 tensors");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(op_at(1) + 16, UINT32_MAX, message_,
                                                 sizeof message_),
-                 "op 1 (conv): weight array has 64 bytes, the op's shapes need 18446744073709551615");
+                 "op 1 (conv): weight array has 128 bytes, the op's shapes need 18446744073709551615");
   EXPECT_REFUSED(VGL_E_BAD_PLAN, open_with_u32(op_at(1) + 20, 3, message_, sizeof message_),
                  "plan: op 1 (conv): stride 3 is not in 1..2");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(op_at(3) + 36, 1, message_, sizeof message_),
@@ -582,7 +585,7 @@ VGL_TEST(model, tensors_ops_arena) {
   g_copy[section_at(kWeights) + weight_at + 5] = 0x80;
   mb_fix_checksum(g_copy, g_size);
   EXPECT_REFUSED(VGL_E_BAD_PLAN, open_copy(g_size, message_, sizeof message_),
-                 "plan: op 1 (conv): weight 5 is -128");
+                 "plan: op 1 (conv): weight 5 (row 1, reduction index 1) is -128");
   const uint64_t scale_at = mb_load_u64(g_file + conv + 104);
   EXPECT_REFUSED(VGL_E_BAD_PLAN,
                  open_with_u32(section_at(kWeights) + scale_at, 0xFF800000u, message_,
