@@ -265,6 +265,14 @@ vgl_status vgl_q8_run(const vgl_q8_plan *plan, void *arena, uint64_t arena_bytes
                       const uint8_t *pixels, float *logits_out, vgl_q8_observer observer,
                       void *observer_context);
 
+/// vgl_q8_run on the kernels of one ISA path: `isa` as vgl_isa_resolve takes it (VGL_ISA_AUTO:
+/// VIGIL_ISA or the best path; vgl_q8_run is this with VGL_ISA_AUTO). VGL_E_UNSUPPORTED when
+/// the CPU lacks the path, VGL_E_INVALID_ARGUMENT for a VIGIL_ISA that names none (call
+/// vgl_isa_resolve for the message). Every path gives the same bits.
+vgl_status vgl_q8_run_isa(const vgl_q8_plan *plan, vgl_isa isa, void *arena,
+                          uint64_t arena_bytes, const uint8_t *pixels, float *logits_out,
+                          vgl_q8_observer observer, void *observer_context);
+
 #ifdef __cplusplus
 }
 #endif

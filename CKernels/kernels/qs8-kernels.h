@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "isa.h"
 #include "vigil_q8.h"
 
 #ifdef __cplusplus
@@ -216,6 +217,53 @@ void vgl_qs8_gap_1x1__scalar(size_t channels, size_t pixels, const int8_t *input
 void vgl_qs8_head_1x1__scalar(size_t in_channels, size_t classes, const int8_t *input,
                               int32_t input_zero_point, const int8_t *weight,
                               const int32_t *bias, const float *scale, float *logits);
+
+// ---- the kernel families and their tables ----------------------------------------------------
+//
+// One signature per family (the scalar reference's); each family's registry
+// (qs8-<family>/qs8-<family>.inc, one VGL_QS8_KERNEL(isa, function, mr, nr) row per kernel)
+// is the only hand-edited list of its kernels: the dispatcher (runtime/q8-kernels.c), the kernel
+// tests and `vigil bench` expand it.
+
+typedef void (*vgl_qs8_conv_1x1_fn)(size_t in_channels, size_t out_channels, size_t pixels,
+                                    const int8_t *input, int32_t input_zero_point,
+                                    const int8_t *weight, const int32_t *bias,
+                                    const float *scale, const vgl_qs8_requant_params *params,
+                                    const int8_t *gelu_table, const int8_t *residual,
+                                    int8_t *output);
+
+#if VGL_ARCH_X86_64
+void vgl_qs8_conv_1x1_4x64c4__avx512vnni(size_t in_channels, size_t out_channels, size_t pixels,
+                                         const int8_t *input, int32_t input_zero_point,
+                                         const int8_t *weight, const int32_t *bias,
+                                         const float *scale,
+                                         const vgl_qs8_requant_params *params,
+                                         const int8_t *gelu_table, const int8_t *residual,
+                                         int8_t *output);
+#endif
+
+/// The kernels one instance runs, one per family, chosen once for its ISA.
+typedef struct vgl_qs8_kernels {
+  vgl_isa isa;
+  vgl_qs8_conv_1x1_fn conv_1x1;
+  const char *conv_1x1_name;
+} vgl_qs8_kernels;
+
+/// Fills *kernels with the best kernel of each family at or below `isa` (a resolved path the
+/// CPU runs: vgl_isa_resolve).
+void vgl_qs8_kernels_init(vgl_isa isa, vgl_qs8_kernels *kernels);
+
+/// Whether a kernel written for `kernel_isa` may run on the path `path`: scalar always, else
+/// the same architecture's ladder (avx2 < avx512vnni; neon < neondot) at or below the path.
+static inline int vgl_isa_within(vgl_isa kernel_isa, vgl_isa path) {
+  if (kernel_isa == VGL_ISA_SCALAR) return 1;
+  const int x86_kernel = kernel_isa == VGL_ISA_AVX2 || kernel_isa == VGL_ISA_AVX512VNNI;
+  const int x86_path = path == VGL_ISA_AVX2 || path == VGL_ISA_AVX512VNNI;
+  const int arm_kernel = kernel_isa == VGL_ISA_NEON || kernel_isa == VGL_ISA_NEONDOT;
+  const int arm_path = path == VGL_ISA_NEON || path == VGL_ISA_NEONDOT;
+  if (!((x86_kernel && x86_path) || (arm_kernel && arm_path))) return 0;
+  return kernel_isa <= path;  // enum order follows each ladder
+}
 
 #ifdef __cplusplus
 }

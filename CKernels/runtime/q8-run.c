@@ -36,8 +36,8 @@ static int8_t *tensor_data(uint8_t *arena, const vgl_q8_tensor *tensor) {
   return (int8_t *)(arena + (size_t)tensor->offset);
 }
 
-static void run_op(const vgl_q8_plan *plan, const vgl_q8_op *op, uint8_t *arena,
-                   float *logits_out) {
+static void run_op(const vgl_q8_plan *plan, const vgl_qs8_kernels *kernels, const vgl_q8_op *op,
+                   uint8_t *arena, float *logits_out) {
   const vgl_q8_tensor *in = &plan->tensors[op->input];
   const int8_t *input = tensor_data(arena, in);
   const int32_t zp = in->zero_point;
@@ -60,10 +60,9 @@ static void run_op(const vgl_q8_plan *plan, const vgl_q8_op *op, uint8_t *arena,
       break;
     case VGL_Q8_CONV:
       if (op->kernel == 1 && op->stride == 1 && op->pad == 0) {
-        vgl_qs8_conv_1x1_1x1__scalar(in->channels, out->channels,
-                                     (size_t)in->height * in->width, input, zp, op->weight,
-                                     op->bias, op->scale, &op->requant, op->gelu_table,
-                                     residual, output);
+        kernels->conv_1x1(in->channels, out->channels, (size_t)in->height * in->width, input,
+                          zp, op->weight, op->bias, op->scale, &op->requant, op->gelu_table,
+                          residual, output);
       } else {
         vgl_qs8_conv_kxk_1x1__scalar(in->channels, in->height, in->width, out->channels,
                                      out->height, out->width, op->kernel, op->stride, op->pad,
@@ -95,6 +94,18 @@ static void run_op(const vgl_q8_plan *plan, const vgl_q8_op *op, uint8_t *arena,
 vgl_status vgl_q8_run(const vgl_q8_plan *plan, void *arena, uint64_t arena_bytes,
                       const uint8_t *pixels, float *logits_out, vgl_q8_observer observer,
                       void *observer_context) {
+  return vgl_q8_run_isa(plan, VGL_ISA_AUTO, arena, arena_bytes, pixels, logits_out, observer,
+                        observer_context);
+}
+
+vgl_status vgl_q8_run_isa(const vgl_q8_plan *plan, vgl_isa isa, void *arena,
+                          uint64_t arena_bytes, const uint8_t *pixels, float *logits_out,
+                          vgl_q8_observer observer, void *observer_context) {
+  vgl_isa path;
+  const vgl_status resolved = vgl_isa_resolve(isa, &path, NULL, 0);
+  if (resolved != VGL_OK) return resolved;
+  vgl_qs8_kernels kernels;
+  vgl_qs8_kernels_init(path, &kernels);
   if (plan == NULL || arena == NULL || pixels == NULL || logits_out == NULL ||
       plan->tensors == NULL || plan->ops == NULL || plan->op_count == 0) {
     return VGL_E_INVALID_ARGUMENT;
@@ -112,7 +123,7 @@ vgl_status vgl_q8_run(const vgl_q8_plan *plan, void *arena, uint64_t arena_bytes
 
   for (uint32_t index = 0; index < plan->op_count; index++) {
     const vgl_q8_op *op = &plan->ops[index];
-    run_op(plan, op, bytes, logits_out);
+    run_op(plan, &kernels, op, bytes, logits_out);
     if (observer != NULL) {
       if (op->kind == VGL_Q8_HEAD) {
         observer(observer_context, index, NULL, NULL);

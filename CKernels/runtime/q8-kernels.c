@@ -1,0 +1,18 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// The one dispatch point of the int8 kernels: for a resolved ISA path, each family's registry
+// is expanded and its last usable row taken (rows go from the weakest ISA to the strongest).
+#include "../kernels/qs8-kernels.h"
+
+void vgl_qs8_kernels_init(vgl_isa isa, vgl_qs8_kernels *kernels) {
+  kernels->isa = isa;
+  kernels->conv_1x1 = vgl_qs8_conv_1x1_1x1__scalar;
+  kernels->conv_1x1_name = "vgl_qs8_conv_1x1_1x1__scalar";
+#define VGL_QS8_KERNEL(row_isa, function, mr, nr)      \
+  if (vgl_isa_within(row_isa, isa) && vgl_isa_supported(row_isa)) { \
+    kernels->conv_1x1 = function;                      \
+    kernels->conv_1x1_name = #function;                \
+  }
+#include "../kernels/qs8-conv/qs8-conv-1x1.inc"
+}
