@@ -232,7 +232,72 @@ typedef void (*vgl_qs8_conv_1x1_fn)(size_t in_channels, size_t out_channels, siz
                                     const int8_t *gelu_table, const int8_t *residual,
                                     int8_t *output);
 
+typedef void (*vgl_qs8_conv_kxk_fn)(size_t in_channels, size_t in_height, size_t in_width,
+                                    size_t out_channels, size_t out_height, size_t out_width,
+                                    size_t kernel, size_t stride, size_t pad,
+                                    const int8_t *input, int32_t input_zero_point,
+                                    const int8_t *weight, const int32_t *bias,
+                                    const float *scale, const vgl_qs8_requant_params *params,
+                                    const int8_t *gelu_table, const int8_t *residual,
+                                    int8_t *output);
+
+typedef void (*vgl_qs8_stem_fn)(size_t in_channels, size_t in_height, size_t in_width,
+                                size_t out_channels, size_t out_height, size_t out_width,
+                                size_t kernel, size_t stride, size_t pad, const uint8_t *pixels,
+                                const uint8_t *pixel_zero_points, const int8_t *weight,
+                                const int32_t *bias, const float *scale,
+                                const vgl_qs8_requant_params *params, const int8_t *gelu_table,
+                                int8_t *output);
+
+typedef void (*vgl_qs8_dwconv_fn)(size_t channels, size_t in_height, size_t in_width,
+                                  size_t out_height, size_t out_width, size_t kernel,
+                                  size_t stride, size_t pad, const int8_t *input,
+                                  int32_t input_zero_point, const int8_t *weight,
+                                  const int32_t *bias, const float *scale,
+                                  const vgl_qs8_requant_params *params,
+                                  const int8_t *gelu_table, const int8_t *residual,
+                                  int8_t *output);
+
+typedef void (*vgl_qs8_mrconv_fn)(size_t channels, size_t height, size_t width, size_t hop,
+                                  const int8_t *input, int32_t input_zero_point,
+                                  const int8_t *weight, const int32_t *bias, const float *scale,
+                                  const vgl_qs8_requant_params *params,
+                                  const int8_t *gelu_table, const int8_t *residual,
+                                  uint8_t *xj_scratch, int8_t *output);
+
 #if VGL_ARCH_X86_64
+void vgl_qs8_conv_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, size_t in_width,
+                                         size_t out_channels, size_t out_height,
+                                         size_t out_width, size_t kernel, size_t stride,
+                                         size_t pad, const int8_t *input,
+                                         int32_t input_zero_point, const int8_t *weight,
+                                         const int32_t *bias, const float *scale,
+                                         const vgl_qs8_requant_params *params,
+                                         const int8_t *gelu_table, const int8_t *residual,
+                                         int8_t *output);
+void vgl_qs8_stem_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, size_t in_width,
+                                         size_t out_channels, size_t out_height,
+                                         size_t out_width, size_t kernel, size_t stride,
+                                         size_t pad, const uint8_t *pixels,
+                                         const uint8_t *pixel_zero_points,
+                                         const int8_t *weight, const int32_t *bias,
+                                         const float *scale,
+                                         const vgl_qs8_requant_params *params,
+                                         const int8_t *gelu_table, int8_t *output);
+void vgl_qs8_dwconv_kxk_16c__avx512vnni(size_t channels, size_t in_height, size_t in_width,
+                                        size_t out_height, size_t out_width, size_t kernel,
+                                        size_t stride, size_t pad, const int8_t *input,
+                                        int32_t input_zero_point, const int8_t *weight,
+                                        const int32_t *bias, const float *scale,
+                                        const vgl_qs8_requant_params *params,
+                                        const int8_t *gelu_table, const int8_t *residual,
+                                        int8_t *output);
+void vgl_qs8_mrconv_1x64c4__avx512vnni(size_t channels, size_t height, size_t width, size_t hop,
+                                       const int8_t *input, int32_t input_zero_point,
+                                       const int8_t *weight, const int32_t *bias,
+                                       const float *scale, const vgl_qs8_requant_params *params,
+                                       const int8_t *gelu_table, const int8_t *residual,
+                                       uint8_t *xj_scratch, int8_t *output);
 void vgl_qs8_conv_1x1_4x64c4__avx512vnni(size_t in_channels, size_t out_channels, size_t pixels,
                                          const int8_t *input, int32_t input_zero_point,
                                          const int8_t *weight, const int32_t *bias,
@@ -246,7 +311,11 @@ void vgl_qs8_conv_1x1_4x64c4__avx512vnni(size_t in_channels, size_t out_channels
 typedef struct vgl_qs8_kernels {
   vgl_isa isa;
   vgl_qs8_conv_1x1_fn conv_1x1;
-  const char *conv_1x1_name;
+  vgl_qs8_conv_kxk_fn conv_kxk;
+  vgl_qs8_stem_fn stem;
+  vgl_qs8_dwconv_fn dwconv;
+  vgl_qs8_mrconv_fn mrconv;
+  const char *conv_1x1_name, *conv_kxk_name, *stem_name, *dwconv_name, *mrconv_name;
 } vgl_qs8_kernels;
 
 /// Fills *kernels with the best kernel of each family at or below `isa` (a resolved path the

@@ -7,12 +7,34 @@
 
 void vgl_qs8_kernels_init(vgl_isa isa, vgl_qs8_kernels *kernels) {
   kernels->isa = isa;
-  kernels->conv_1x1 = vgl_qs8_conv_1x1_1x1__scalar;
-  kernels->conv_1x1_name = "vgl_qs8_conv_1x1_1x1__scalar";
-#define VGL_QS8_KERNEL(row_isa, function, mr, nr)      \
+#define VGL_QS8_KERNEL(row_isa, function, mr, nr)                    \
   if (vgl_isa_within(row_isa, isa) && vgl_isa_supported(row_isa)) { \
-    kernels->conv_1x1 = function;                      \
-    kernels->conv_1x1_name = #function;                \
+    kernels->conv_1x1 = function;                                    \
+    kernels->conv_1x1_name = #function;                              \
   }
 #include "../kernels/qs8-conv/qs8-conv-1x1.inc"
+#define VGL_QS8_KERNEL(row_isa, function, mr, nr)                    \
+  if (vgl_isa_within(row_isa, isa) && vgl_isa_supported(row_isa)) { \
+    kernels->conv_kxk = function;                                    \
+    kernels->conv_kxk_name = #function;                              \
+  }
+#include "../kernels/qs8-conv/qs8-conv-kxk.inc"
+#define VGL_QS8_KERNEL(row_isa, function, mr, nr)                    \
+  if (vgl_isa_within(row_isa, isa) && vgl_isa_supported(row_isa)) { \
+    kernels->stem = function;                                        \
+    kernels->stem_name = #function;                                  \
+  }
+#include "../kernels/qs8-stem/qs8-stem.inc"
+#define VGL_QS8_KERNEL(row_isa, function, mr, nr)                    \
+  if (vgl_isa_within(row_isa, isa) && vgl_isa_supported(row_isa)) { \
+    kernels->dwconv = function;                                      \
+    kernels->dwconv_name = #function;                                \
+  }
+#include "../kernels/qs8-dwconv/qs8-dwconv.inc"
+#define VGL_QS8_KERNEL(row_isa, function, mr, nr)                    \
+  if (vgl_isa_within(row_isa, isa) && vgl_isa_supported(row_isa)) { \
+    kernels->mrconv = function;                                      \
+    kernels->mrconv_name = #function;                                \
+  }
+#include "../kernels/qs8-mrconv/qs8-mrconv.inc"
 }

@@ -53,7 +53,7 @@ static void run_op(const vgl_q8_plan *plan, const vgl_qs8_kernels *kernels, cons
 
   switch (op->kind) {
     case VGL_Q8_STEM:
-      vgl_qs8_stem_kxk_1x1__scalar(in->channels, in->height, in->width, out->channels,
+      kernels->stem(in->channels, in->height, in->width, out->channels,
                                    out->height, out->width, op->kernel, op->stride, op->pad,
                                    (const uint8_t *)input, op->input_zero_points, op->weight,
                                    op->bias, op->scale, &op->requant, op->gelu_table, output);
@@ -64,20 +64,20 @@ static void run_op(const vgl_q8_plan *plan, const vgl_qs8_kernels *kernels, cons
                           zp, op->weight, op->bias, op->scale, &op->requant, op->gelu_table,
                           residual, output);
       } else {
-        vgl_qs8_conv_kxk_1x1__scalar(in->channels, in->height, in->width, out->channels,
+        kernels->conv_kxk(in->channels, in->height, in->width, out->channels,
                                      out->height, out->width, op->kernel, op->stride, op->pad,
                                      input, zp, op->weight, op->bias, op->scale, &op->requant,
                                      op->gelu_table, residual, output);
       }
       break;
     case VGL_Q8_DWCONV:
-      vgl_qs8_dwconv_kxk_1x1__scalar(in->channels, in->height, in->width, out->height,
+      kernels->dwconv(in->channels, in->height, in->width, out->height,
                                      out->width, op->kernel, op->stride, op->pad, input, zp,
                                      op->weight, op->bias, op->scale, &op->requant,
                                      op->gelu_table, residual, output);
       break;
     case VGL_Q8_MRCONV:
-      vgl_qs8_mrconv_1x1__scalar(in->channels, in->height, in->width, op->hop, input, zp,
+      kernels->mrconv(in->channels, in->height, in->width, op->hop, input, zp,
                                  op->weight, op->bias, op->scale, &op->requant, op->gelu_table,
                                  residual, arena + (size_t)plan->scratch_offset, output);
       break;
