@@ -265,6 +265,11 @@ vgl_status vgl_q8_run(const vgl_q8_plan *plan, void *arena, uint64_t arena_bytes
                       const uint8_t *pixels, float *logits_out, vgl_q8_observer observer,
                       void *observer_context);
 
+/// The arena bytes a validated plan needs on `threads` threads (1..64): plan->arena_bytes for
+/// one; more threads add one copy of the scratch region each (the graph op's xj row), after
+/// the plan's own regions. 0 for a NULL plan or 0 threads.
+uint64_t vgl_q8_plan_arena_bytes_threads(const vgl_q8_plan *plan, uint32_t threads);
+
 /// vgl_q8_run on the kernels of one ISA path: `isa` as vgl_isa_resolve takes it (VGL_ISA_AUTO:
 /// VIGIL_ISA or the best path; vgl_q8_run is this with VGL_ISA_AUTO). VGL_E_UNSUPPORTED when
 /// the CPU lacks the path, VGL_E_INVALID_ARGUMENT for a VIGIL_ISA that names none (call

@@ -164,7 +164,7 @@ void vgl_qs8_stem_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
                                   const uint8_t *pixels, const uint8_t *pixel_zero_points,
                                   const int8_t *weight, const int32_t *bias, const float *scale,
                                   const vgl_qs8_requant_params *params,
-                                  const int8_t *gelu_table, int8_t *output);
+                                  const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
 
 /// Dense conv (groups = 1), any odd kernel, stride and zero padding. Input HWC
 /// [in_height][in_width][in_channels] with zero point input_zero_point; weight packed from
@@ -176,7 +176,7 @@ void vgl_qs8_conv_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
                                   const int32_t *bias, const float *scale,
                                   const vgl_qs8_requant_params *params,
                                   const int8_t *gelu_table, const int8_t *residual,
-                                  int8_t *output);
+                                  int8_t *output, size_t out_y_begin, size_t out_y_end);
 
 /// Pointwise conv (1x1, stride 1, no padding): input [pixels][in_channels], weight packed
 /// from [out_channels][in_channels], output and residual [pixels][out_channels].
@@ -196,7 +196,7 @@ void vgl_qs8_dwconv_kxk_1x1__scalar(size_t channels, size_t in_height, size_t in
                                     const int32_t *bias, const float *scale,
                                     const vgl_qs8_requant_params *params,
                                     const int8_t *gelu_table, const int8_t *residual,
-                                    int8_t *output);
+                                    int8_t *output, size_t out_y_begin, size_t out_y_end);
 
 /// The graph op fused with its 2C -> C 1x1 conv (VGL_Q8_MRCONV): input, output and residual
 /// [height][width][channels]; weight packed from [channels][2 * channels] (2 taps); xj_scratch [channels] bytes
@@ -205,7 +205,7 @@ void vgl_qs8_mrconv_1x1__scalar(size_t channels, size_t height, size_t width, si
                                 const int8_t *input, int32_t input_zero_point,
                                 const int8_t *weight, const int32_t *bias, const float *scale,
                                 const vgl_qs8_requant_params *params, const int8_t *gelu_table,
-                                const int8_t *residual, uint8_t *xj_scratch, int8_t *output);
+                                const int8_t *residual, uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
 
 /// Global average pool: input [pixels][channels] -> output [channels], one scale.
 void vgl_qs8_gap_1x1__scalar(size_t channels, size_t pixels, const int8_t *input,
@@ -239,7 +239,7 @@ typedef void (*vgl_qs8_conv_kxk_fn)(size_t in_channels, size_t in_height, size_t
                                     const int8_t *weight, const int32_t *bias,
                                     const float *scale, const vgl_qs8_requant_params *params,
                                     const int8_t *gelu_table, const int8_t *residual,
-                                    int8_t *output);
+                                    int8_t *output, size_t out_y_begin, size_t out_y_end);
 
 typedef void (*vgl_qs8_stem_fn)(size_t in_channels, size_t in_height, size_t in_width,
                                 size_t out_channels, size_t out_height, size_t out_width,
@@ -247,7 +247,7 @@ typedef void (*vgl_qs8_stem_fn)(size_t in_channels, size_t in_height, size_t in_
                                 const uint8_t *pixel_zero_points, const int8_t *weight,
                                 const int32_t *bias, const float *scale,
                                 const vgl_qs8_requant_params *params, const int8_t *gelu_table,
-                                int8_t *output);
+                                int8_t *output, size_t out_y_begin, size_t out_y_end);
 
 typedef void (*vgl_qs8_dwconv_fn)(size_t channels, size_t in_height, size_t in_width,
                                   size_t out_height, size_t out_width, size_t kernel,
@@ -256,14 +256,14 @@ typedef void (*vgl_qs8_dwconv_fn)(size_t channels, size_t in_height, size_t in_w
                                   const int32_t *bias, const float *scale,
                                   const vgl_qs8_requant_params *params,
                                   const int8_t *gelu_table, const int8_t *residual,
-                                  int8_t *output);
+                                  int8_t *output, size_t out_y_begin, size_t out_y_end);
 
 typedef void (*vgl_qs8_mrconv_fn)(size_t channels, size_t height, size_t width, size_t hop,
                                   const int8_t *input, int32_t input_zero_point,
                                   const int8_t *weight, const int32_t *bias, const float *scale,
                                   const vgl_qs8_requant_params *params,
                                   const int8_t *gelu_table, const int8_t *residual,
-                                  uint8_t *xj_scratch, int8_t *output);
+                                  uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
 
 #if VGL_ARCH_X86_64
 void vgl_qs8_conv_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, size_t in_width,
@@ -274,7 +274,7 @@ void vgl_qs8_conv_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, s
                                          const int32_t *bias, const float *scale,
                                          const vgl_qs8_requant_params *params,
                                          const int8_t *gelu_table, const int8_t *residual,
-                                         int8_t *output);
+                                         int8_t *output, size_t out_y_begin, size_t out_y_end);
 void vgl_qs8_stem_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, size_t in_width,
                                          size_t out_channels, size_t out_height,
                                          size_t out_width, size_t kernel, size_t stride,
@@ -283,7 +283,7 @@ void vgl_qs8_stem_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, s
                                          const int8_t *weight, const int32_t *bias,
                                          const float *scale,
                                          const vgl_qs8_requant_params *params,
-                                         const int8_t *gelu_table, int8_t *output);
+                                         const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
 void vgl_qs8_dwconv_kxk_16c__avx512vnni(size_t channels, size_t in_height, size_t in_width,
                                         size_t out_height, size_t out_width, size_t kernel,
                                         size_t stride, size_t pad, const int8_t *input,
@@ -291,13 +291,13 @@ void vgl_qs8_dwconv_kxk_16c__avx512vnni(size_t channels, size_t in_height, size_
                                         const int32_t *bias, const float *scale,
                                         const vgl_qs8_requant_params *params,
                                         const int8_t *gelu_table, const int8_t *residual,
-                                        int8_t *output);
+                                        int8_t *output, size_t out_y_begin, size_t out_y_end);
 void vgl_qs8_mrconv_1x64c4__avx512vnni(size_t channels, size_t height, size_t width, size_t hop,
                                        const int8_t *input, int32_t input_zero_point,
                                        const int8_t *weight, const int32_t *bias,
                                        const float *scale, const vgl_qs8_requant_params *params,
                                        const int8_t *gelu_table, const int8_t *residual,
-                                       uint8_t *xj_scratch, int8_t *output);
+                                       uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
 void vgl_qs8_conv_1x1_4x64c4__avx512vnni(size_t in_channels, size_t out_channels, size_t pixels,
                                          const int8_t *input, int32_t input_zero_point,
                                          const int8_t *weight, const int32_t *bias,

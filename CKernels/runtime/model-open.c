@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model-internal.h"
+#include "q8-execute.h"
 #include "runtime-internal.h"
 
 // The .vigil loader: the boundary where an untrusted file becomes a plan. Every number is read
@@ -899,7 +900,29 @@ void vgl_arena_free(void *arena) { free(arena); }
 vgl_status vgl_instance_init(const vgl_model *model, void *arena, uint64_t arena_bytes,
                              vgl_instance *instance_out, char *message,
                              size_t message_capacity) {
+  return vgl_instance_init_options(model, arena, arena_bytes, NULL, instance_out, message,
+                                   message_capacity);
+}
+
+uint64_t vgl_model_arena_size_threads(const vgl_model *model, uint32_t threads) {
+  if (model == NULL || threads == 0 || threads > VGL_MAX_THREADS) return 0;
+  return vgl_q8_plan_arena_bytes_threads(&model->plan, threads);
+}
+
+vgl_status vgl_instance_init_options(const vgl_model *model, void *arena, uint64_t arena_bytes,
+                                     const vgl_instance_options *options,
+                                     vgl_instance *instance_out, char *message,
+                                     size_t message_capacity) {
   if (message != NULL && message_capacity != 0) message[0] = '\0';
+  const uint32_t threads = options == NULL || options->threads == 0 ? 1 : options->threads;
+  if (threads > VGL_MAX_THREADS) {
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
+                    "threads %u is more than %u", threads, VGL_MAX_THREADS);
+  }
+  vgl_isa isa;
+  vgl_status resolved = vgl_isa_resolve(options == NULL ? VGL_ISA_AUTO : (vgl_isa)options->isa,
+                                        &isa, message, message_capacity);
+  if (resolved != VGL_OK) return resolved;
   if (model == NULL || arena == NULL || instance_out == NULL) {
     return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "%s is NULL",
                     model == NULL ? "model" : arena == NULL ? "arena" : "instance_out");
@@ -908,18 +931,48 @@ vgl_status vgl_instance_init(const vgl_model *model, void *arena, uint64_t arena
     return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
                     "arena at address %p is not %u-byte aligned", arena, VGL_Q8_ALIGNMENT);
   }
-  const vgl_status status = vgl_q8_arena_check(&model->plan, arena_bytes, message,
-                                               message_capacity);
-  if (status != VGL_OK) return status;
+  const uint64_t needed = vgl_q8_plan_arena_bytes_threads(&model->plan, threads);
+  if (arena_bytes < needed) {
+    return vgl_fail(VGL_E_ARENA_SMALL, message, message_capacity,
+                    "arena: requested %" PRIu64 " B, available %" PRIu64 " B, missing %" PRIu64
+                    " B%s",
+                    needed, arena_bytes, needed - arena_bytes,
+                    threads > 1 ? " (for this thread count)" : "");
+  }
+  vgl_pool *pool = NULL;
+  if (threads > 1) {
+    const vgl_status started = vgl_pool_create(threads, &pool, message, message_capacity);
+    if (started != VGL_OK) return started;
+  }
   instance_out->model = model;
   instance_out->arena = arena;
   instance_out->arena_bytes = arena_bytes;
+  instance_out->isa = isa;
+  instance_out->threads = threads;
+  instance_out->pool = pool;
   return VGL_OK;
+}
+
+void vgl_instance_release(vgl_instance *instance) {
+  if (instance == NULL) return;
+  vgl_pool_destroy(instance->pool);
+  instance->pool = NULL;
+}
+
+vgl_status vgl_instance_run_observed(const vgl_instance *instance, const uint8_t *pixels,
+                                     float *logits_out, vgl_q8_observer observer,
+                                     void *observer_context) {
+  if (instance == NULL || instance->model == NULL) return VGL_E_INVALID_ARGUMENT;
+  if (instance->threads > 1 && instance->pool == NULL) return VGL_E_INVALID_ARGUMENT;
+  vgl_qs8_kernels kernels;
+  vgl_qs8_kernels_init(instance->isa == VGL_ISA_AUTO ? VGL_ISA_SCALAR : (vgl_isa)instance->isa,
+                       &kernels);
+  return vgl_q8_execute(&instance->model->plan, &kernels, instance->pool,
+                        instance->threads == 0 ? 1 : instance->threads, instance->arena,
+                        instance->arena_bytes, pixels, logits_out, observer, observer_context);
 }
 
 vgl_status vgl_instance_run(const vgl_instance *instance, const uint8_t *pixels,
                             float *logits_out) {
-  if (instance == NULL || instance->model == NULL) return VGL_E_INVALID_ARGUMENT;
-  return vgl_q8_run(&instance->model->plan, instance->arena, instance->arena_bytes, pixels,
-                    logits_out, NULL, NULL);
+  return vgl_instance_run_observed(instance, pixels, logits_out, NULL, NULL);
 }

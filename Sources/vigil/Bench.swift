@@ -18,7 +18,9 @@ struct Bench: ParsableCommand {
   @Option(help: "Untimed runs first.")
   var warmup = 5
 
-  @Flag(help: "Also time every layer (median over up to 50 runs).")
+  @OptionGroup var runtime: RuntimeOptions
+
+  @Flag(help: "Also time every layer (median over up to 50 runs), with sums per op type.")
   var perLayer = false
 
   @Flag(help: "Print one JSON object.")
@@ -30,16 +32,23 @@ struct Bench: ParsableCommand {
   }
 
   func run() throws {
-    let b = try Benchmark(path: model, runs: runs, warmup: warmup, perLayer: perLayer)
+    let b = try Benchmark(path: model, runs: runs, warmup: warmup, perLayer: perLayer,
+                          threads: runtime.threads, isa: runtime.isa.isa)
     if json { print(b.json); return }
     print(b.configuration)
     let t = b.total
     print("latency ms: min \(formatFixed(t.min, 3)), median \(formatFixed(t.median, 3)), "
       + "p90 \(formatFixed(t.p90, 3)), max \(formatFixed(t.max, 3)), mean \(formatFixed(t.mean, 3))")
+    print("cpu ms per run: mean \(formatFixed(b.cpuMean, 3))")
     if perLayer {
       print("per layer (median ms):")
       for (i, l) in b.layers.enumerated() {
         print("  \(formatFixed(l.median, 4))  op \(i) \(l.kind) \(l.name)")
+      }
+      print("per op type (sum of medians):")
+      for t in b.opTypes {
+        print("  \(t.kind): \(t.ops) ops, \(formatFixed(t.milliseconds, 3)) ms, "
+          + "\(formatFixed(100 * t.share, 1)) %, \(formatFixed(t.gmacPerSecond, 1)) GMAC/s")
       }
     }
   }

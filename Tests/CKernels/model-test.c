@@ -651,9 +651,74 @@ VGL_TEST(model, many_mutations_with_checksum_fixed) {
   EXPECT_TRUE(refused > 1000);
 }
 
+// Every ISA path this CPU runs and 1..4 threads give the logits of the scalar path on one
+// thread, bit for bit, with no heap call during a run; paths the CPU lacks and arenas short of
+// the thread count's scratch are refused with their messages.
+VGL_TEST(model, every_isa_and_thread_count_gives_the_same_logits) {
+  build_tiny();
+  vgl_model *model = NULL;
+  ASSERT_TRUE(vgl_model_open(g_file, g_size, &model, NULL, 0) == VGL_OK);
+  static const uint8_t pixels_seed = 29;
+  uint8_t pixels[3 * MB_SIDE * MB_SIDE];
+  for (size_t i = 0; i < sizeof pixels; i++) pixels[i] = (uint8_t)(i * pixels_seed + 7);
+  float want[MB_CLASSES], got[MB_CLASSES];
+  static alignas(64) uint8_t arena[8192];
+  bool have_reference = false;
+  for (int isa = VGL_ISA_SCALAR; isa <= VGL_ISA_NEONDOT; isa++) {
+    if (!vgl_isa_supported((vgl_isa)isa)) {
+      printf("  skipped %s: this CPU lacks it\n", vgl_isa_name((vgl_isa)isa));
+      char message[200];
+      vgl_instance instance;
+      const vgl_instance_options options = {(uint32_t)isa, 1};
+      EXPECT_EQ_INT(VGL_E_UNSUPPORTED,
+                    vgl_instance_init_options(model, arena, sizeof arena, &options, &instance,
+                                              message, sizeof message));
+      EXPECT_STR_CONTAINS(message, "this CPU lacks it; it runs scalar");
+      continue;
+    }
+    for (uint32_t threads = 1; threads <= 4; threads++) {
+      const uint64_t bytes = vgl_model_arena_size_threads(model, threads);
+      ASSERT_TRUE(bytes != 0 && bytes <= sizeof arena);
+      EXPECT_EQ_INT(2432 + 64 * (threads - 1), bytes);  // one xj scratch copy per extra thread
+      vgl_instance instance;
+      const vgl_instance_options options = {(uint32_t)isa, threads};
+      char message[200];
+      if (threads > 1) {
+        EXPECT_EQ_INT(VGL_E_ARENA_SMALL,
+                      vgl_instance_init_options(model, arena, bytes - 1, &options, &instance,
+                                                message, sizeof message));
+        EXPECT_STR_CONTAINS(message, "(for this thread count)");
+      }
+      ASSERT_TRUE(vgl_instance_init_options(model, arena, bytes, &options, &instance, message,
+                                            sizeof message) == VGL_OK);
+      EXPECT_EQ_INT(isa, instance.isa);
+      EXPECT_EQ_INT(threads, instance.threads);
+      for (int run = 0; run < 3; run++) {
+        alloc_counter_start();
+        const vgl_status status = vgl_instance_run(&instance, pixels, got);
+        EXPECT_EQ_INT(0, alloc_counter_stop());
+        EXPECT_EQ_INT(VGL_OK, status);
+        if (!have_reference) {
+          memcpy(want, got, sizeof want);
+          have_reference = true;
+        }
+        if (memcmp(got, want, sizeof want) != 0) {
+          char what[120];
+          snprintf(what, sizeof what, "isa %s threads %u run %d: logits differ from scalar",
+                   vgl_isa_name((vgl_isa)isa), threads, run);
+          vgl_test_fail(__FILE__, __LINE__, what);
+        }
+      }
+      vgl_instance_release(&instance);
+    }
+  }
+  vgl_model_close(model);
+}
+
 int main(int argc, char **argv) {
   vgl_test_init(argc, argv);
   VGL_RUN_TEST(model, opens_and_runs_like_the_plan);
+  VGL_RUN_TEST(model, every_isa_and_thread_count_gives_the_same_logits);
   VGL_RUN_TEST(model, deterministic_writer);
   VGL_RUN_TEST(model, toolkit_fixture);
   VGL_RUN_TEST(model, header_fields);

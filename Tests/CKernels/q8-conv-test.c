@@ -49,7 +49,7 @@ static bool run_conv_case(const conv_case *k) {
   if (k->depthwise) {
     vgl_qs8_dwconv_kxk_1x1__scalar(k->in_c, k->in_h, k->in_w, out_h, out_w, k->kernel,
                                    k->stride, k->pad, input, in_zp, weight, bias, stage.scale,
-                                   &stage.params, q8t_table(&stage), stage.residual, got);
+                                   &stage.params, q8t_table(&stage), stage.residual, got, 0, out_h);
   } else if (k->kernel == 1 && k->stride == 1 && k->pad == 0) {
     vgl_qs8_conv_1x1_1x1__scalar(k->in_c, k->out_c, k->in_h * k->in_w, input, in_zp,
                                  packed.weight, packed.bias, stage.scale, &stage.params, q8t_table(&stage),
@@ -58,7 +58,7 @@ static bool run_conv_case(const conv_case *k) {
     vgl_qs8_conv_kxk_1x1__scalar(k->in_c, k->in_h, k->in_w, k->out_c, out_h, out_w, k->kernel,
                                  k->stride, k->pad, input, in_zp, packed.weight, packed.bias,
                                  stage.scale, &stage.params, q8t_table(&stage), stage.residual,
-                                 got);
+                                 got, 0, out_h);
   }
   if (!k->depthwise) q8t_packed_free(&packed);
   ref_q8_conv(input, k->in_c, k->in_h, k->in_w, in_zp, weight, bias, k->out_c, out_h, out_w,
@@ -149,7 +149,7 @@ VGL_TEST(qs8_conv_kxk, largest_reduction_at_extremes_does_not_overflow) {
   int64_t accs[2];
   q8t_packed packed = q8t_pack(VGL_Q8_CONV, 2, 9, in_c, weight, bias, NULL);
   vgl_qs8_conv_kxk_1x1__scalar(in_c, 3, 3, 2, 1, 1, 3, 1, 0, input, -128, packed.weight,
-                               packed.bias, scale, &params, NULL, NULL, got);
+                               packed.bias, scale, &params, NULL, NULL, got, 0, 1);
   q8t_packed_free(&packed);
   const ref_q8_stage stage = {.scale = scale, .zero_point = 0, .qmin = -128, .qmax = 127};
   ref_q8_conv(input, in_c, 3, 3, -128, weight, bias, 2, 1, 1, 3, 1, 0, false, &stage, want,
@@ -190,7 +190,7 @@ VGL_TEST(qs8_stem, rgb_pixels_with_pixel_zero_points) {
         q8t_packed packed = q8t_pack(VGL_Q8_STEM, out_c, 9, in_c, weight, bias, pz);
         vgl_qs8_stem_kxk_1x1__scalar(in_c, in_h, in_w, out_c, out_h, out_w, 3, 2, 1, pixels, pz,
                                      packed.weight, packed.bias, stage.scale, &stage.params,
-                                     q8t_table(&stage), got);
+                                     q8t_table(&stage), got, 0, out_h);
         q8t_packed_free(&packed);
         ref_q8_stem(pixels, in_c, in_h, in_w, pz, weight, bias, out_c, out_h, out_w, 3, 2, 1,
                     &stage.ref, want);
@@ -222,7 +222,7 @@ VGL_TEST(qs8_stem, padding_pixels_contribute_nothing) {
   int8_t out[4];
   q8t_packed packed = q8t_pack(VGL_Q8_STEM, 4, 9, 3, weight, bias, pixel);
   vgl_qs8_stem_kxk_1x1__scalar(3, 1, 1, 4, 1, 1, 3, 2, 1, pixel, pixel, packed.weight,
-                               packed.bias, scale, &params, NULL, out);
+                               packed.bias, scale, &params, NULL, out, 0, 1);
   q8t_packed_free(&packed);
   EXPECT_EQ_INT(-75 + 3, out[0]);
   EXPECT_EQ_INT(0 + 3, out[1]);
@@ -361,7 +361,7 @@ VGL_TEST(qs8_conv_kxk, int8_tracks_fp32_within_quantization_error) {
   int8_t out[H * W * O];
   q8t_packed packed = q8t_pack(VGL_Q8_CONV, O, K * K, C, wq, bq, NULL);
   vgl_qs8_conv_kxk_1x1__scalar(C, H, W, O, H, W, K, 1, 1, xq, zp_x, packed.weight, packed.bias,
-                               scale, &params, NULL, NULL, out);
+                               scale, &params, NULL, NULL, out, 0, H);
   q8t_packed_free(&packed);
   double worst = 0.0, total = 0.0;
   for (size_t i = 0; i < H * W * O; i++) {

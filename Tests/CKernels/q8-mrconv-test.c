@@ -26,7 +26,7 @@ static bool run_mrconv_case(size_t c, size_t h, size_t w, size_t hop, q8t_tail t
   if (got == NULL || want == NULL || scratch == NULL || accs == NULL) abort();
   q8t_packed packed = q8t_pack(VGL_Q8_MRCONV, c, 2, c, weight, bias, NULL);
   vgl_qs8_mrconv_1x1__scalar(c, h, w, hop, input, zp, packed.weight, packed.bias, stage.scale, &stage.params,
-                             q8t_table(&stage), stage.residual, scratch, got);
+                             q8t_table(&stage), stage.residual, scratch, got, 0, h);
   ref_q8_mrconv(input, c, h, w, hop, zp, weight, bias, &stage.ref, want, accs);
   char context[160];
   snprintf(context, sizeof context, "mrconv %zux%zux%zu hop %zu zp %d tail %s%s", c, h, w, hop,
@@ -80,7 +80,7 @@ VGL_TEST(qs8_mrconv, xj_is_exact_on_codes) {
   uint8_t scratch[1];
   q8t_packed packed = q8t_pack(VGL_Q8_MRCONV, 1, 2, 1, weight, bias, NULL);
   vgl_qs8_mrconv_1x1__scalar(1, 1, 4, 1, input, 5, packed.weight, packed.bias, scale, &params,
-                             NULL, NULL, scratch, out);
+                             NULL, NULL, scratch, out, 0, 1);
   q8t_packed_free(&packed);
   EXPECT_EQ_INT(127, out[0]);
   EXPECT_EQ_INT(0, out[1]);
@@ -90,7 +90,7 @@ VGL_TEST(qs8_mrconv, xj_is_exact_on_codes) {
   const int8_t weight_x[2] = {2, 127};
   packed = q8t_pack(VGL_Q8_MRCONV, 1, 2, 1, weight_x, bias, NULL);
   vgl_qs8_mrconv_1x1__scalar(1, 1, 4, 4, input, 5, packed.weight, packed.bias, scale, &params,
-                             NULL, NULL, scratch, out);
+                             NULL, NULL, scratch, out, 0, 1);
   q8t_packed_free(&packed);
   EXPECT_EQ_INT(-128, out[0]);  // 2 * (-128 - 5) * 0.5 = -133 clamps
   EXPECT_EQ_INT(122, out[1]);   // 2 * 122 * 0.5

@@ -45,9 +45,9 @@ static bool kxk_case(const row *r, size_t in_c, size_t out_c, size_t h, size_t w
   if (got == NULL || want == NULL) abort();
   vgl_qs8_conv_kxk_1x1__scalar(in_c, h, w, out_c, out_h, out_w, k, stride, pad, input, zp,
                                packed.weight, packed.bias, stage.scale, &stage.params,
-                               q8t_table(&stage), stage.residual, want);
+                               q8t_table(&stage), stage.residual, want, 0, out_h);
   r->function(in_c, h, w, out_c, out_h, out_w, k, stride, pad, input, zp, packed.weight,
-              packed.bias, stage.scale, &stage.params, q8t_table(&stage), stage.residual, got);
+              packed.bias, stage.scale, &stage.params, q8t_table(&stage), stage.residual, got, 0, out_h);
   char context[256];
   snprintf(context, sizeof context,
            "%s: in %zux%zux%zu zp %d out_c %zu kernel %zu stride %zu pad %zu tail %d%s", r->name,

@@ -54,9 +54,9 @@ VGL_TEST(qs8_dwconv, every_row_equals_the_scalar_twin) {
             if (got == NULL || want == NULL) abort();
             vgl_qs8_dwconv_kxk_1x1__scalar(c, h, w, out_h, out_w, kernel, stride, pad, input, zp,
                                            weight, bias, stage.scale, &stage.params,
-                                           q8t_table(&stage), stage.residual, want);
+                                           q8t_table(&stage), stage.residual, want, 0, out_h);
             r->function(c, h, w, out_h, out_w, kernel, stride, pad, input, zp, weight, bias,
-                        stage.scale, &stage.params, q8t_table(&stage), stage.residual, got);
+                        stage.scale, &stage.params, q8t_table(&stage), stage.residual, got, 0, out_h);
             char context[200];
             snprintf(context, sizeof context, "%s: %zux%zux%zu zp %d kernel %zu stride %zu tail %d",
                      r->name, c, h, w, (int)zp, kernel, stride, tail);

@@ -47,9 +47,9 @@ VGL_TEST(qs8_mrconv, every_row_equals_the_scalar_twin) {
           if (got == NULL || want == NULL || scratch == NULL) abort();
           vgl_qs8_mrconv_1x1__scalar(c, h, w, hop, input, zp, packed.weight, packed.bias,
                                      stage.scale, &stage.params, q8t_table(&stage),
-                                     stage.residual, scratch, want);
+                                     stage.residual, scratch, want, 0, h);
           r->function(c, h, w, hop, input, zp, packed.weight, packed.bias, stage.scale,
-                      &stage.params, q8t_table(&stage), stage.residual, scratch, got);
+                      &stage.params, q8t_table(&stage), stage.residual, scratch, got, 0, h);
           char context[200];
           snprintf(context, sizeof context, "%s: %zux%zux%zu hop %zu zp %d tail %d", r->name, c,
                    h, w, hop, (int)zp, (int)tail);

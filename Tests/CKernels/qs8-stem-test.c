@@ -58,10 +58,10 @@ VGL_TEST(qs8_stem, every_row_equals_the_scalar_twin) {
           if (got == NULL || want == NULL) abort();
           vgl_qs8_stem_kxk_1x1__scalar(in_c, h, w, out_c, out_h, out_w, kernel, stride, pad,
                                        pixels, pz, packed.weight, packed.bias, stage.scale,
-                                       &stage.params, q8t_table(&stage), want);
+                                       &stage.params, q8t_table(&stage), want, 0, out_h);
           r->function(in_c, h, w, out_c, out_h, out_w, kernel, stride, pad, pixels, pz,
                       packed.weight, packed.bias, stage.scale, &stage.params, q8t_table(&stage),
-                      got);
+                      got, 0, out_h);
           char context[200];
           snprintf(context, sizeof context, "%s: in %zux%zux%zu out_c %zu kernel %zu stride %zu tail %d",
                    r->name, in_c, h, w, out_c, kernel, stride, (int)tail);

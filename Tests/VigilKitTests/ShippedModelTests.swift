@@ -1,6 +1,7 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 
+import CKernels
 import Foundation
 import Testing
 import VigilCore
@@ -97,6 +98,18 @@ import VigilCore
     }
     let stored = try String(contentsOf: fixture, encoding: .utf8)
     #expect(stored == text)
+    // Every kernel path this CPU runs and 1...4 threads: the same bits.
+    for isa in [VGL_ISA_SCALAR, VGL_ISA_AVX2, VGL_ISA_AVX512VNNI, VGL_ISA_NEON, VGL_ISA_NEONDOT]
+    where vgl_isa_supported(isa) != 0 {
+      for threads in 1...4 {
+        let other = try Int8Classifier(path: Self.model, threads: threads, isa: isa)
+        for (file, line) in zip(files, lines) {
+          let bits = try other.logits(path: file).map { String(format: "%08x", $0.bitPattern) }
+          #expect(([(file as NSString).lastPathComponent] + bits).joined(separator: " ") == line,
+                  "isa \(String(cString: vgl_isa_name(isa))) threads \(threads)")
+        }
+      }
+    }
   }
 
   /// The shipped .vigil is exactly what its README's command makes from the shipped checkpoint.

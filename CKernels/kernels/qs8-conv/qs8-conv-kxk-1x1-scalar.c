@@ -21,7 +21,9 @@ void vgl_qs8_conv_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
                                   const int32_t *bias, const float *scale,
                                   const vgl_qs8_requant_params *params,
                                   const int8_t *gelu_table, const int8_t *residual,
-                                  int8_t *output) {
+                                  int8_t *output, size_t out_y_begin,
+    size_t out_y_end) {
+  VGL_DCHECK(out_y_begin <= out_y_end && out_y_end <= out_height);
   VGL_DCHECK(in_channels != 0 && in_height != 0 && in_width != 0);
   VGL_DCHECK(out_channels != 0 && out_height != 0 && out_width != 0);
   VGL_DCHECK(kernel != 0 && stride != 0 && pad < kernel);
@@ -31,7 +33,7 @@ void vgl_qs8_conv_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
 
   const size_t tap_stride = vgl_qs8_packed_channels(in_channels);
   const size_t depth = kernel * kernel * tap_stride;
-  for (size_t out_y = 0; out_y < out_height; out_y++) {
+  for (size_t out_y = out_y_begin; out_y < out_y_end; out_y++) {
     for (size_t out_x = 0; out_x < out_width; out_x++) {
       for (size_t out_channel = 0; out_channel < out_channels; out_channel++) {
         int32_t acc = 0;

@@ -16,7 +16,9 @@ VGL_TARGET_AVX512VNNI void vgl_qs8_dwconv_kxk_16c__avx512vnni(
     size_t kernel, size_t stride, size_t pad, const int8_t *input, int32_t input_zero_point,
     const int8_t *weight, const int32_t *bias, const float *scale,
     const vgl_qs8_requant_params *params, const int8_t *gelu_table, const int8_t *residual,
-    int8_t *output) {
+    int8_t *output, size_t out_y_begin,
+    size_t out_y_end) {
+  VGL_DCHECK(out_y_begin <= out_y_end && out_y_end <= out_height);
   VGL_DCHECK(channels != 0 && in_height != 0 && in_width != 0);
   VGL_DCHECK(out_height != 0 && out_width != 0);
   VGL_DCHECK(kernel != 0 && stride != 0 && pad < kernel);
@@ -27,7 +29,7 @@ VGL_TARGET_AVX512VNNI void vgl_qs8_dwconv_kxk_16c__avx512vnni(
   vgl_avx512_stage stage;
   vgl_avx512_stage_init(&stage, params, gelu_table, residual);
   const __m512i zp = _mm512_set1_epi32(input_zero_point);
-  for (size_t out_y = 0; out_y < out_height; out_y++) {
+  for (size_t out_y = out_y_begin; out_y < out_y_end; out_y++) {
     for (size_t out_x = 0; out_x < out_width; out_x++) {
       const size_t at = (out_y * out_width + out_x) * channels;
       for (size_t channel = 0; channel < channels; channel += 16) {

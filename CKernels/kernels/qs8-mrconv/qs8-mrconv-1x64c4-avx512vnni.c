@@ -65,7 +65,9 @@ VGL_TARGET_AVX512VNNI void vgl_qs8_mrconv_1x64c4__avx512vnni(
     size_t channels, size_t height, size_t width, size_t hop, const int8_t *input,
     int32_t input_zero_point, const int8_t *weight, const int32_t *bias, const float *scale,
     const vgl_qs8_requant_params *params, const int8_t *gelu_table, const int8_t *residual,
-    uint8_t *xj_scratch, int8_t *output) {
+    uint8_t *xj_scratch, int8_t *output, size_t out_y_begin,
+    size_t out_y_end) {
+  VGL_DCHECK(out_y_begin <= out_y_end && out_y_end <= height);
   VGL_DCHECK(channels != 0 && height != 0 && width != 0);
   VGL_DCHECK(input != NULL && weight != NULL && bias != NULL && scale != NULL);
   VGL_DCHECK(params != NULL && xj_scratch != NULL && output != NULL);
@@ -77,7 +79,7 @@ VGL_TARGET_AVX512VNNI void vgl_qs8_mrconv_1x64c4__avx512vnni(
   const size_t blocks = (channels + 15) / 16;
   const bool roll_h = hop != 0 && hop < height;
   const bool roll_w = hop != 0 && hop < width;
-  for (size_t out_y = 0; out_y < height; out_y++) {
+  for (size_t out_y = out_y_begin; out_y < out_y_end; out_y++) {
     for (size_t out_x = 0; out_x < width; out_x++) {
       const size_t pixel = out_y * width + out_x;
       const int8_t *x = input + pixel * channels;

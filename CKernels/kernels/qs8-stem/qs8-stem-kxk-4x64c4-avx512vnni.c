@@ -13,7 +13,9 @@ VGL_TARGET_AVX512VNNI void vgl_qs8_stem_kxk_4x64c4__avx512vnni(
     size_t out_height, size_t out_width, size_t kernel, size_t stride, size_t pad,
     const uint8_t *pixels, const uint8_t *pixel_zero_points, const int8_t *weight,
     const int32_t *bias, const float *scale, const vgl_qs8_requant_params *params,
-    const int8_t *gelu_table, int8_t *output) {
+    const int8_t *gelu_table, int8_t *output, size_t out_y_begin,
+    size_t out_y_end) {
+  VGL_DCHECK(out_y_begin <= out_y_end && out_y_end <= out_height);
   VGL_DCHECK(in_channels != 0 && in_height != 0 && in_width != 0);
   VGL_DCHECK(out_channels != 0 && out_height != 0 && out_width != 0);
   VGL_DCHECK(kernel != 0 && stride != 0 && pad < kernel);
@@ -29,7 +31,7 @@ VGL_TARGET_AVX512VNNI void vgl_qs8_stem_kxk_4x64c4__avx512vnni(
       .kernel = kernel, .stride = stride, .pad = pad, .tap_stride = tap_stride,
       .depth = kernel * kernel * tap_stride, .input = (const int8_t *)pixels,
       .unsigned_input = 1, .pad_bits = 0, .pixel_zero_points = pixel_zero_points, .shifted_zero_point = 0, .weight = weight,
-      .bias = bias, .scale = scale, .residual = NULL, .output = output};
+      .bias = bias, .scale = scale, .out_y_begin = out_y_begin, .out_y_end = out_y_end, .residual = NULL, .output = output};
   vgl_avx512_dense_run(&d, &stage);
 }
 

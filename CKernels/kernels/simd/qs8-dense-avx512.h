@@ -30,6 +30,7 @@ typedef struct vgl_avx512_dense {
   const float *scale;
   const int8_t *residual;
   int8_t *output;
+  size_t out_y_begin, out_y_end;  // the output rows to compute
 } vgl_avx512_dense;
 
 static inline __attribute__((always_inline)) VGL_TARGET_AVX512VNNI void vgl_avx512_dense_tile(
@@ -103,9 +104,9 @@ static inline __attribute__((always_inline)) VGL_TARGET_AVX512VNNI void vgl_avx5
 
 static inline VGL_TARGET_AVX512VNNI void vgl_avx512_dense_run(const vgl_avx512_dense *d,
                                                               const vgl_avx512_stage *stage) {
-  const size_t pixels = d->out_height * d->out_width;
+  const size_t pixels = d->out_y_end * d->out_width;
   const size_t blocks = (d->out_channels + 15) / 16;
-  for (size_t pixel = 0; pixel < pixels; pixel += 4) {
+  for (size_t pixel = d->out_y_begin * d->out_width; pixel < pixels; pixel += 4) {
     const size_t used = pixels - pixel < 4 ? pixels - pixel : 4;
     size_t index[4];
     for (size_t i = 0; i < 4; i++) index[i] = pixel + (i < used ? i : used - 1);
