@@ -265,7 +265,14 @@ typedef void (*vgl_qs8_mrconv_fn)(size_t channels, size_t height, size_t width, 
                                   const int8_t *gelu_table, const int8_t *residual,
                                   uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
 
+typedef void (*vgl_qs8_head_fn)(size_t in_channels, size_t classes, const int8_t *input,
+                                int32_t input_zero_point, const int8_t *weight,
+                                const int32_t *bias, const float *scale, float *logits);
+
 #if VGL_ARCH_X86_64
+void vgl_qs8_head_1x16c4__avx512vnni(size_t in_channels, size_t classes, const int8_t *input,
+                                     int32_t input_zero_point, const int8_t *weight,
+                                     const int32_t *bias, const float *scale, float *logits);
 void vgl_qs8_conv_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, size_t in_width,
                                          size_t out_channels, size_t out_height,
                                          size_t out_width, size_t kernel, size_t stride,
@@ -315,7 +322,8 @@ typedef struct vgl_qs8_kernels {
   vgl_qs8_stem_fn stem;
   vgl_qs8_dwconv_fn dwconv;
   vgl_qs8_mrconv_fn mrconv;
-  const char *conv_1x1_name, *conv_kxk_name, *stem_name, *dwconv_name, *mrconv_name;
+  vgl_qs8_head_fn head;
+  const char *conv_1x1_name, *conv_kxk_name, *stem_name, *dwconv_name, *mrconv_name, *head_name;
 } vgl_qs8_kernels;
 
 /// Fills *kernels with the best kernel of each family at or below `isa` (a resolved path the

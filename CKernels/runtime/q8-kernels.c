@@ -37,4 +37,10 @@ void vgl_qs8_kernels_init(vgl_isa isa, vgl_qs8_kernels *kernels) {
     kernels->mrconv_name = #function;                                \
   }
 #include "../kernels/qs8-mrconv/qs8-mrconv.inc"
+#define VGL_QS8_KERNEL(row_isa, function, mr, nr)                    \
+  if (vgl_isa_within(row_isa, isa) && vgl_isa_supported(row_isa)) { \
+    kernels->head = function;                                        \
+    kernels->head_name = #function;                                  \
+  }
+#include "../kernels/qs8-head/qs8-head.inc"
 }

@@ -71,8 +71,8 @@ static void run_op(const run_context *r, const vgl_q8_op *op, uint32_t thread) {
   const int32_t zp = in->zero_point;
   if (op->kind == VGL_Q8_HEAD) {
     if (thread == 0) {
-      vgl_qs8_head_1x1__scalar(in->channels, op->classes, input, zp, op->weight, op->bias,
-                               op->scale, r->logits);
+      kernels->head(in->channels, op->classes, input, zp, op->weight, op->bias, op->scale,
+                    r->logits);
     }
     return;
   }

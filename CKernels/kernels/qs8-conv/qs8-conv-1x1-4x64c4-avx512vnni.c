@@ -37,13 +37,9 @@ typedef struct tile_args {
 
 static inline VGL_TARGET_AVX512VNNI __m512i broadcast_group(const int8_t *row, size_t group,
                                                             size_t in_channels) {
-  uint32_t bits = 0x80808080u;  // x = 0 codes after the xor: multiplied by zero padding
+  // Bytes past in_channels are 0 (any value would do: they meet zero padding weights).
   const size_t first = group * 4;
-  if (first + 4 <= in_channels) {
-    memcpy(&bits, row + first, 4);
-  } else {
-    memcpy(&bits, row + first, in_channels - first);
-  }
+  const uint32_t bits = vgl_load_partial_u32(row + first, in_channels - first < 4 ? in_channels - first : 4);
   return _mm512_xor_si512(_mm512_set1_epi32((int32_t)bits), _mm512_set1_epi32((int32_t)0x80808080));
 }
 

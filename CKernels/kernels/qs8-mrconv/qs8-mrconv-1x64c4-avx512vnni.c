@@ -16,10 +16,9 @@
 
 static inline VGL_TARGET_AVX512VNNI __m512i group_bits(const uint8_t *row, size_t group,
                                                        size_t channels) {
-  uint32_t bits = 0;
   const size_t first = group * 4;
-  memcpy(&bits, row + first, first + 4 <= channels ? 4 : channels - first);
-  return _mm512_set1_epi32((int32_t)bits);
+  return _mm512_set1_epi32(
+      (int32_t)vgl_load_partial_u32(row + first, first + 4 <= channels ? 4 : channels - first));
 }
 
 static inline __attribute__((always_inline)) VGL_TARGET_AVX512VNNI void tile(

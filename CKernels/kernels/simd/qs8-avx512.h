@@ -87,6 +87,21 @@ static inline VGL_TARGET_AVX512VNNI void vgl_avx512_finish16(const vgl_avx512_st
   _mm_mask_storeu_epi8(out, mask, _mm512_cvtepi32_epi8(code));
 }
 
+/// The first n (1..4) bytes at p as the low bytes of a 32-bit word, the rest 0: the remainder
+/// group of a reduction whose length is not a multiple of 4 (never reads past p + n).
+static inline uint32_t vgl_load_partial_u32(const void *p, size_t n) {
+  const uint8_t *b = p;
+  uint32_t bits = 0;
+  switch (n) {
+    case 4: memcpy(&bits, b, 4); break;
+    case 3: bits = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16; break;
+    case 2: bits = (uint32_t)b[0] | (uint32_t)b[1] << 8; break;
+    case 1: bits = b[0]; break;
+    default: break;
+  }
+  return bits;
+}
+
 /// The mask of the first n (<= 16) lanes.
 static inline __mmask16 vgl_avx512_lanes(size_t n) {
   return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);

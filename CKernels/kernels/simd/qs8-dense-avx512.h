@@ -51,15 +51,21 @@ static inline __attribute__((always_inline)) VGL_TARGET_AVX512VNNI void vgl_avx5
   const __m512i padding = _mm512_xor_si512(_mm512_set1_epi32((int32_t)d->pad_bits), flip);
   const size_t block_bytes = d->depth * 16;
   const size_t groups = d->tap_stride / 4, full_groups = d->in_channels / 4;
+  ptrdiff_t origin_y[4], origin_x[4];
+  for (size_t i = 0; i < 4; i++) {
+    origin_y[i] = (ptrdiff_t)(pixel_index[i] / d->out_width * d->stride) - (ptrdiff_t)d->pad;
+    origin_x[i] = (ptrdiff_t)(pixel_index[i] % d->out_width * d->stride) - (ptrdiff_t)d->pad;
+  }
   for (size_t ky = 0; ky < d->kernel; ky++) {
     for (size_t kx = 0; kx < d->kernel; kx++) {
       const int8_t *rows[4];
       for (size_t i = 0; i < 4; i++) {
-        const size_t out_y = pixel_index[i] / d->out_width, out_x = pixel_index[i] % d->out_width;
-        const size_t in_y = vgl_qs8_tap_position(out_y, ky, d->stride, d->pad);
-        const size_t in_x = vgl_qs8_tap_position(out_x, kx, d->stride, d->pad);
-        const int is_padding = in_y >= d->in_height || in_x >= d->in_width;
-        rows[i] = is_padding ? NULL : d->input + (in_y * d->in_width + in_x) * d->in_channels;
+        // The same padding test as vgl_qs8_tap_position, on the origins computed once per tile.
+        const ptrdiff_t in_y = origin_y[i] + (ptrdiff_t)ky, in_x = origin_x[i] + (ptrdiff_t)kx;
+        const int is_padding = in_y < 0 || in_x < 0 || in_y >= (ptrdiff_t)d->in_height ||
+                               in_x >= (ptrdiff_t)d->in_width;
+        rows[i] = is_padding ? NULL
+                             : d->input + ((size_t)in_y * d->in_width + (size_t)in_x) * d->in_channels;
       }
       const int8_t *w = d->weight + (ky * d->kernel + kx) * d->tap_stride * 16;
       for (size_t group = 0; group < groups; group++) {
@@ -69,19 +75,18 @@ static inline __attribute__((always_inline)) VGL_TARGET_AVX512VNNI void vgl_avx5
         }
         __m512i group_padding = padding;
         if (d->pixel_zero_points != NULL) {
-          uint32_t bits = 0;
           const size_t n = d->in_channels - group * 4 < 4 ? d->in_channels - group * 4 : 4;
-          memcpy(&bits, d->pixel_zero_points + group * 4, n);
-          group_padding = _mm512_set1_epi32((int32_t)bits);
+          group_padding =
+              _mm512_set1_epi32((int32_t)vgl_load_partial_u32(d->pixel_zero_points + group * 4, n));
         }
         for (size_t i = 0; i < 4; i++) {
           __m512i a = group_padding;
           if (rows[i] != NULL) {
-            uint32_t bits = 0;
+            uint32_t bits;
             if (group < full_groups) {
               memcpy(&bits, rows[i] + group * 4, 4);
             } else {
-              memcpy(&bits, rows[i] + group * 4, d->in_channels - group * 4);
+              bits = vgl_load_partial_u32(rows[i] + group * 4, d->in_channels - group * 4);
             }
             a = _mm512_xor_si512(_mm512_set1_epi32((int32_t)bits), flip);
           }
