@@ -23,8 +23,9 @@ static inline void spin_pause(void) {
 #endif
 }
 
-// Spin iterations before a waiter yields (barrier) or sleeps (between jobs): about 20-50 us.
-enum { kSpinBeforeYield = 4000, kSpinBeforeSleep = 4000 };
+// Spin iterations (a pause is 15-60 ns) before a waiter yields the CPU (barrier, about
+// 30-120 us) or sleeps (a worker between jobs, about 5-20 us: an idle instance sleeps).
+enum { kSpinBeforeYield = 2000, kSpinBeforeSleep = 300 };
 
 typedef struct worker_arg {
   struct vgl_pool *pool;

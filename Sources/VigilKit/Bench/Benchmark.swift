@@ -44,6 +44,11 @@ public struct Benchmark {
   public var total: Stats
   /// Process CPU time per timed run (all threads), milliseconds: the mean.
   public var cpuMean: Double
+  /// With `fps`: the timed runs are paced at that rate, and this is the process CPU time per
+  /// frame over the whole loop, idle time between frames included (workers that spin when
+  /// idle show here); `cpuPerFrame / cpuMean` is the idle overhead.
+  public var fps: Double?
+  public var cpuPerFrame: Double?
   /// Per op: name, kind and the median time in milliseconds (empty unless requested).
   public var layers: [(name: String, kind: String, median: Double)]
   /// Per op type, in the network's order of first appearance (empty unless requested).
@@ -80,7 +85,7 @@ public struct Benchmark {
   ///   - threads: threads per inference (1...64).
   ///   - isa: the kernel path (`VGL_ISA_AUTO`: `VIGIL_ISA` or the best this CPU has).
   public init(path: String, runs: Int, warmup: Int, perLayer: Bool, threads: Int = 1,
-              isa: vgl_isa = VGL_ISA_AUTO) throws {
+              isa: vgl_isa = VGL_ISA_AUTO, fps: Double? = nil) throws {
     let info = try ModelInspection(path: path)
     let model = try Model(path: path)
     let size = model.inputSize
@@ -101,13 +106,29 @@ public struct Benchmark {
     for _ in 0..<warmup { try once() }
     var samples = [Double](repeating: 0, count: runs)
     var cpuTotal = 0.0
+    let loopCpu0 = Self.cpuNow()
+    let loopStart = Self.now()
     for i in 0..<runs {
+      if let fps {
+        // Sleep until frame i's slot, as a camera loop would.
+        let wait = loopStart + Double(i) * 1000 / fps - Self.now()
+        if wait > 0 { usleep(useconds_t(wait * 1000)) }
+      }
       let c0 = Self.cpuNow()
       let t0 = Self.now()
       try once()
       samples[i] = Self.now() - t0
       cpuTotal += Self.cpuNow() - c0
     }
+    if let fps {
+      // Through the end of the last frame's slot, so the idle after it counts too.
+      let wait = loopStart + Double(runs) * 1000 / fps - Self.now()
+      if wait > 0 { usleep(useconds_t(wait * 1000)) }
+      self.cpuPerFrame = (Self.cpuNow() - loopCpu0) / Double(max(runs, 1))
+    } else {
+      self.cpuPerFrame = nil
+    }
+    self.fps = fps
     var layerTimes: [(String, String, Double)] = []
     var types: [OpType] = []
     if perLayer {
@@ -175,6 +196,7 @@ public struct Benchmark {
       + "\"runs\": \(runs), \"min_ms\": \(jsonNumber(total.min)), \"median_ms\": \(jsonNumber(total.median)), "
       + "\"p90_ms\": \(jsonNumber(total.p90)), \"max_ms\": \(jsonNumber(total.max)), "
       + "\"mean_ms\": \(jsonNumber(total.mean)), \"cpu_ms_mean\": \(jsonNumber(cpuMean)), "
+      + (fps.map { "\"fps\": \(jsonNumber($0)), \"cpu_ms_per_frame\": \(jsonNumber(cpuPerFrame ?? 0)), " } ?? "")
       + "\"op_types\": [\(typeJSON.joined(separator: ", "))], "
       + "\"layers\": [\(layerJSON.joined(separator: ", "))]}"
   }
