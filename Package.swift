@@ -18,7 +18,11 @@ let package = Package(
     .target(
       name: "CKernels",
       path: "CKernels",
-      exclude: ["Makefile", "README.md", "kernels/README.md"],
+      // The kernel registries (.inc) are included by the dispatcher, not compiled alone.
+      exclude: ["Makefile", "README.md", "kernels/README.md", "kernels/qs8-conv/qs8-conv-1x1.inc",
+                "kernels/qs8-conv/qs8-conv-kxk.inc", "kernels/qs8-stem/qs8-stem.inc",
+                "kernels/qs8-dwconv/qs8-dwconv.inc", "kernels/qs8-mrconv/qs8-mrconv.inc",
+                "kernels/qs8-head/qs8-head.inc"],
       sources: ["runtime", "kernels"],
       publicHeadersPath: "include",
       // -O3 even in debug builds: the fp32 path is the calibration engine, and gcc/clang leave

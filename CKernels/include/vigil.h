@@ -31,6 +31,38 @@ typedef enum vgl_status {
 /// A short English description of `status` (never NULL, static storage).
 const char *vgl_status_string(vgl_status status);
 
+/// An instruction-set path for the int8 kernels. Every path gives bit-identical results (the
+/// int8 contract, docs/int8.md); they differ only in speed. Within one architecture they are
+/// ordered: a path uses the best kernel of each family at or below it (a family without an
+/// avx2 kernel runs its scalar one on the avx2 path).
+typedef enum vgl_isa {
+  VGL_ISA_AUTO = 0,        ///< the best path this CPU has, or the one VIGIL_ISA names
+  VGL_ISA_SCALAR = 1,      ///< portable C, every CPU
+  VGL_ISA_AVX2 = 2,        ///< x86-64 with AVX2 (and the OS saving YMM state)
+  VGL_ISA_AVX512VNNI = 3,  ///< x86-64 with AVX-512 F/BW/VL/VNNI/VBMI (and ZMM state saved)
+  VGL_ISA_NEON = 4,        ///< aarch64 Advanced SIMD, armv7 NEON
+  VGL_ISA_NEONDOT = 5,     ///< aarch64 with the dot-product extension (sdot)
+} vgl_isa;
+
+/// "scalar", "avx2", "avx512vnni", "neon", "neondot" ("auto" for VGL_ISA_AUTO); "unknown"
+/// otherwise. Static storage.
+const char *vgl_isa_name(vgl_isa isa);
+
+/// Whether this CPU (and OS) runs `isa`: detected once (cpuid and XCR0 on x86-64, HWCAP on
+/// aarch64 and armv7). VGL_ISA_SCALAR always; VGL_ISA_AUTO never.
+int vgl_isa_supported(vgl_isa isa);
+
+/// The path an instance runs for a request: `requested` when not VGL_ISA_AUTO, else the
+/// environment variable VIGIL_ISA when set and non-empty (one of the names above), else the
+/// best path of this CPU. VGL_E_UNSUPPORTED with a message naming the paths this CPU has when
+/// the CPU lacks the path asked for (for example "VIGIL_ISA=avx512vnni: this CPU lacks it; it
+/// runs scalar, avx2"), VGL_E_INVALID_ARGUMENT for an unknown name.
+vgl_status vgl_isa_resolve(vgl_isa requested, vgl_isa *isa_out, char *message,
+                           size_t message_capacity);
+
+/// Parses a name of vgl_isa_name (including "auto"). VGL_E_INVALID_ARGUMENT otherwise.
+vgl_status vgl_isa_parse(const char *name, vgl_isa *isa_out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,10 +42,12 @@ extern "C" {
 
 /// The format version this build reads and writes (header bytes 8..11).
 #define VGL_MODEL_FORMAT_VERSION 1u
-/// Weight layout ids (header bytes 28..31). 1 is the portable layout of vigil_q8.h, which every
-/// build loads; a future ISA-packed layout gets a new id, and a build that cannot run it
-/// refuses the file with VGL_E_UNSUPPORTED naming both ids.
-#define VGL_MODEL_LAYOUT_REFERENCE 1u
+/// Weight layout ids (header bytes 28..31). 2 is the packed layout of vigil_q8.h ("packed
+/// weights"), which every path of every build reads in place. Layout 1 (the unpacked matrices of
+/// earlier files) is refused with VGL_E_UNSUPPORTED and a message to re-run `vigil quantize`.
+#define VGL_MODEL_LAYOUT_PACKED 2u
+/// The layout of files written before the packed layout existed; no longer run.
+#define VGL_MODEL_LAYOUT_UNPACKED 1u
 /// File offsets of every section and weight array, and the address of the file's bytes, are
 /// multiples of this.
 #define VGL_MODEL_ALIGNMENT 64u
@@ -60,8 +62,18 @@ typedef struct vgl_model vgl_model;
 typedef struct vgl_instance {
   const vgl_model *model;  ///< must outlive the instance
   void *arena;             ///< the caller's arena, VGL_Q8_ALIGNMENT-aligned
-  uint64_t arena_bytes;    ///< its size, >= vgl_model_arena_size(model)
+  uint64_t arena_bytes;    ///< its size, >= vgl_model_arena_size_threads(model, threads)
+  uint32_t isa;            ///< the vgl_isa path it runs (resolved, never VGL_ISA_AUTO)
+  uint32_t threads;        ///< threads per inference, the caller's included (1..64)
+  struct vgl_pool *pool;   ///< its workers (NULL for one thread); vgl_instance_release stops them
 } vgl_instance;
+
+/// How an instance runs: its ISA path (VGL_ISA_AUTO: VIGIL_ISA or the best this CPU has) and
+/// its thread count (0 or 1: the caller's thread only). Every choice gives the same bits.
+typedef struct vgl_instance_options {
+  uint32_t isa;      ///< a vgl_isa
+  uint32_t threads;  ///< 0..64
+} vgl_instance_options;
 
 /// The network section, decoded (see NetworkConfig in the toolkit). Entries at index
 /// stage_count and beyond are 0.
@@ -118,6 +130,10 @@ void vgl_model_close(vgl_model *model);
 /// Bytes an instance's arena must hold (the plan's arena_bytes).
 uint64_t vgl_model_arena_size(const vgl_model *model);
 
+/// The arena bytes an instance of `model` needs on `threads` threads (1..64): the plan's arena
+/// plus one copy of the scratch region per extra thread. 0 for NULL or 0 threads.
+uint64_t vgl_model_arena_size_threads(const vgl_model *model, uint32_t threads);
+
 /// The plan, with arrays pointing into the file; valid until vgl_model_close.
 const vgl_q8_plan *vgl_model_plan(const vgl_model *model);
 
@@ -140,7 +156,7 @@ const char *vgl_model_metadata(const vgl_model *model, const char *key);
 /// The name of op `op_index` (e.g. "backbone.1.3.ffn.0"), or NULL when out of range.
 const char *vgl_model_op_name(const vgl_model *model, uint32_t op_index);
 
-/// The file's weight layout id (VGL_MODEL_LAYOUT_REFERENCE today).
+/// The file's weight layout id (VGL_MODEL_LAYOUT_PACKED today).
 uint32_t vgl_model_weight_layout(const vgl_model *model);
 
 /// CRC-32C (Castagnoli, reflected, init and final xor 0xFFFFFFFF) of `size` bytes of a file,
@@ -163,6 +179,27 @@ void vgl_arena_free(void *arena);
 /// misaligned pointers. Allocates nothing.
 vgl_status vgl_instance_init(const vgl_model *model, void *arena, uint64_t arena_bytes,
                              vgl_instance *instance_out, char *message, size_t message_capacity);
+
+/// vgl_instance_init with options (NULL: VGL_ISA_AUTO, one thread). Resolves the ISA
+/// (VGL_E_UNSUPPORTED with a message naming the paths this CPU has, when it lacks the one asked
+/// for; VGL_E_INVALID_ARGUMENT for an unknown VIGIL_ISA), checks the arena against
+/// vgl_model_arena_size_threads, and for more than one thread starts the workers (the only
+/// allocation, here, never in a run; VGL_E_OUT_OF_MEMORY when they cannot be had). An instance
+/// with threads must be given back with vgl_instance_release.
+vgl_status vgl_instance_init_options(const vgl_model *model, void *arena, uint64_t arena_bytes,
+                                     const vgl_instance_options *options,
+                                     vgl_instance *instance_out, char *message,
+                                     size_t message_capacity);
+
+/// Stops and joins the instance's workers (none for one thread) and clears the pool pointer.
+/// NULL is a no-op. Not while the instance runs.
+void vgl_instance_release(vgl_instance *instance);
+
+/// vgl_instance_run, calling `observer` (vigil_q8.h) after every op on the caller's thread,
+/// while the other threads wait: for per-op timing and activation dumps.
+vgl_status vgl_instance_run_observed(const vgl_instance *instance, const uint8_t *pixels,
+                                     float *logits_out, vgl_q8_observer observer,
+                                     void *observer_context);
 
 /// One inference: pixels (input_size x input_size x 3 uint8, interleaved RGB, preprocessed
 /// per vgl_model_preprocess) to logits_out[network classes]. Allocates nothing; instances

@@ -107,6 +107,48 @@ vgl_status vgl_qs8_requant_params_init_residual(int32_t zero_point, int32_t qmin
 vgl_status vgl_qs8_gelu_table_init(float in_scale, int32_t in_zero_point, float out_scale,
                                    int32_t out_zero_point, int8_t table_out[256]);
 
+// ---- packed weights (model file weight layout 2) --------------------------------------------
+
+/// STEM, CONV, MRCONV and HEAD weights are packed for the int8 dot-product instructions
+/// (vpdpbusd, vpdpwssd after widening, sdot), and every path, the scalar reference included,
+/// reads them in this one layout. A row matrix w[rows][taps][channels] (the reference layout:
+/// STEM and CONV [out][ky][kx][in] with taps = k*k; MRCONV [C][2C] as 2 taps of C, x then xj;
+/// HEAD [classes][E] as 1 tap) becomes blocks of VGL_Q8_PACK_ROWS rows by groups of
+/// VGL_Q8_PACK_DEPTH reduction bytes:
+///
+///   depth       = taps * round_up(channels, 4)          (each tap's channels padded to 4)
+///   k           = tap * round_up(channels, 4) + channel
+///   byte index  = ((row / 16) * (depth / 4) + k / 4) * 64 + (row % 16) * 4 + k % 4
+///   bytes       = round_up(rows, 16) * depth            (vgl_q8_packed_weight_bytes)
+///
+/// so one 64-byte line holds 4 consecutive reduction bytes of 16 consecutive rows: one
+/// vpdpbusd operand. Padding rows and padding channels are zero (validated).
+///
+/// Their bias array holds 2 * rows int32: bias[0 .. rows) as before, then the weight sums
+/// sum[0 .. rows) that the dot-product kernels need to correct their shifted or unshifted
+/// inputs exactly:
+///   CONV, HEAD  sum[o] = sum of w[o][..] over the whole reduction;
+///   MRCONV      sum[o] = sum of w[o][0][c] over the x half only (xj is already unsigned);
+///   STEM        sum[o] = sum of w[o][t][c] * pixel_zero_points[c] (pixels are unsigned).
+/// Validation recomputes them, so every path gives the same result from the same file.
+#define VGL_Q8_PACK_ROWS 16u
+#define VGL_Q8_PACK_DEPTH 4u
+
+/// Bytes of a packed weight: round_up(rows, 16) * taps * round_up(channels, 4); UINT64_MAX when
+/// a product would exceed UINT64_MAX / 2 (never a valid size).
+uint64_t vgl_q8_packed_weight_bytes(uint64_t rows, uint64_t taps, uint64_t channels);
+
+/// Packs a reference-layout weight w[rows][taps][channels] of an op of `kind` (STEM, CONV,
+/// MRCONV or HEAD) into packed_weight (vgl_q8_packed_weight_bytes bytes, every one written)
+/// and copies bias[rows] with the weight sums appended into packed_bias[2 * rows].
+/// pixel_zero_points[channels] is read for the STEM only. This is the toolkit's (and the
+/// tests') packing step; the runtime never packs. Returns VGL_E_INVALID_ARGUMENT for another
+/// kind, zero sizes or NULL arrays.
+vgl_status vgl_q8_pack(uint32_t kind, size_t rows, size_t taps, size_t channels,
+                       const int8_t *weight, const int32_t *bias,
+                       const uint8_t *pixel_zero_points, int8_t *packed_weight,
+                       int32_t *packed_bias);
+
 // ---- the plan ------------------------------------------------------------------------------
 
 typedef enum vgl_q8_op_kind {
@@ -222,6 +264,19 @@ typedef void (*vgl_q8_observer)(void *context, uint32_t op_index, const vgl_q8_t
 vgl_status vgl_q8_run(const vgl_q8_plan *plan, void *arena, uint64_t arena_bytes,
                       const uint8_t *pixels, float *logits_out, vgl_q8_observer observer,
                       void *observer_context);
+
+/// The arena bytes a validated plan needs on `threads` threads (1..64): plan->arena_bytes for
+/// one; more threads add one copy of the scratch region each (the graph op's xj row), after
+/// the plan's own regions. 0 for a NULL plan or 0 threads.
+uint64_t vgl_q8_plan_arena_bytes_threads(const vgl_q8_plan *plan, uint32_t threads);
+
+/// vgl_q8_run on the kernels of one ISA path: `isa` as vgl_isa_resolve takes it (VGL_ISA_AUTO:
+/// VIGIL_ISA or the best path; vgl_q8_run is this with VGL_ISA_AUTO). VGL_E_UNSUPPORTED when
+/// the CPU lacks the path, VGL_E_INVALID_ARGUMENT for a VIGIL_ISA that names none (call
+/// vgl_isa_resolve for the message). Every path gives the same bits.
+vgl_status vgl_q8_run_isa(const vgl_q8_plan *plan, vgl_isa isa, void *arena,
+                          uint64_t arena_bytes, const uint8_t *pixels, float *logits_out,
+                          vgl_q8_observer observer, void *observer_context);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "isa.h"
 #include "vigil_q8.h"
 
 #ifdef __cplusplus
@@ -139,8 +140,23 @@ static inline size_t vgl_qs8_tap_position(size_t out, size_t tap, size_t stride,
   return padded < pad ? SIZE_MAX : padded - pad;
 }
 
+/// The byte of a packed weight (vigil_q8.h, "packed weights") holding row `row`, reduction
+/// index `k` = tap * round_up(channels, 4) + channel, in a weight of `depth` =
+/// taps * round_up(channels, 4) bytes per row.
+static inline size_t vgl_qs8_packed_index(size_t row, size_t k, size_t depth) {
+  return ((row / VGL_Q8_PACK_ROWS) * (depth / VGL_Q8_PACK_DEPTH) + k / VGL_Q8_PACK_DEPTH) *
+             (VGL_Q8_PACK_ROWS * VGL_Q8_PACK_DEPTH) +
+         (row % VGL_Q8_PACK_ROWS) * VGL_Q8_PACK_DEPTH + k % VGL_Q8_PACK_DEPTH;
+}
+
+/// round_up(channels, 4): the packed stride of one tap.
+static inline size_t vgl_qs8_packed_channels(size_t channels) {
+  return (channels + VGL_Q8_PACK_DEPTH - 1) / VGL_Q8_PACK_DEPTH * VGL_Q8_PACK_DEPTH;
+}
+
 /// STEM: dense conv over uint8 HWC pixels [in_height][in_width][in_channels] with per-channel
-/// pixel zero points [in_channels]; weight [out_channels][kernel][kernel][in_channels].
+/// pixel zero points [in_channels]; weight packed (vigil_q8.h) from
+/// [out_channels][kernel][kernel][in_channels]; bias [out_channels] (the weight sums follow).
 /// Output [out_height][out_width][out_channels] int8.
 void vgl_qs8_stem_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t in_width,
                                   size_t out_channels, size_t out_height, size_t out_width,
@@ -148,10 +164,10 @@ void vgl_qs8_stem_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
                                   const uint8_t *pixels, const uint8_t *pixel_zero_points,
                                   const int8_t *weight, const int32_t *bias, const float *scale,
                                   const vgl_qs8_requant_params *params,
-                                  const int8_t *gelu_table, int8_t *output);
+                                  const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
 
 /// Dense conv (groups = 1), any odd kernel, stride and zero padding. Input HWC
-/// [in_height][in_width][in_channels] with zero point input_zero_point; weight
+/// [in_height][in_width][in_channels] with zero point input_zero_point; weight packed from
 /// [out_channels][kernel][kernel][in_channels]; residual NULL or shaped like the output.
 void vgl_qs8_conv_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t in_width,
                                   size_t out_channels, size_t out_height, size_t out_width,
@@ -160,10 +176,10 @@ void vgl_qs8_conv_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
                                   const int32_t *bias, const float *scale,
                                   const vgl_qs8_requant_params *params,
                                   const int8_t *gelu_table, const int8_t *residual,
-                                  int8_t *output);
+                                  int8_t *output, size_t out_y_begin, size_t out_y_end);
 
-/// Pointwise conv (1x1, stride 1, no padding): input [pixels][in_channels], weight
-/// [out_channels][in_channels], output and residual [pixels][out_channels].
+/// Pointwise conv (1x1, stride 1, no padding): input [pixels][in_channels], weight packed
+/// from [out_channels][in_channels], output and residual [pixels][out_channels].
 void vgl_qs8_conv_1x1_1x1__scalar(size_t in_channels, size_t out_channels, size_t pixels,
                                   const int8_t *input, int32_t input_zero_point,
                                   const int8_t *weight, const int32_t *bias, const float *scale,
@@ -180,27 +196,151 @@ void vgl_qs8_dwconv_kxk_1x1__scalar(size_t channels, size_t in_height, size_t in
                                     const int32_t *bias, const float *scale,
                                     const vgl_qs8_requant_params *params,
                                     const int8_t *gelu_table, const int8_t *residual,
-                                    int8_t *output);
+                                    int8_t *output, size_t out_y_begin, size_t out_y_end);
 
 /// The graph op fused with its 2C -> C 1x1 conv (VGL_Q8_MRCONV): input, output and residual
-/// [height][width][channels]; weight [channels][2 * channels]; xj_scratch [channels] bytes
+/// [height][width][channels]; weight packed from [channels][2 * channels] (2 taps); xj_scratch [channels] bytes
 /// that overlap nothing else.
 void vgl_qs8_mrconv_1x1__scalar(size_t channels, size_t height, size_t width, size_t hop,
                                 const int8_t *input, int32_t input_zero_point,
                                 const int8_t *weight, const int32_t *bias, const float *scale,
                                 const vgl_qs8_requant_params *params, const int8_t *gelu_table,
-                                const int8_t *residual, uint8_t *xj_scratch, int8_t *output);
+                                const int8_t *residual, uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
 
 /// Global average pool: input [pixels][channels] -> output [channels], one scale.
 void vgl_qs8_gap_1x1__scalar(size_t channels, size_t pixels, const int8_t *input,
                              int32_t input_zero_point, float scale,
                              const vgl_qs8_requant_params *params, int8_t *output);
 
-/// The classifier: input [in_channels] int8, weight [classes][in_channels], bias and scale
+/// The classifier: input [in_channels] int8, weight packed from [classes][in_channels], bias and scale
 /// [classes]; logits [classes] floats = (float)acc * scale[class].
 void vgl_qs8_head_1x1__scalar(size_t in_channels, size_t classes, const int8_t *input,
                               int32_t input_zero_point, const int8_t *weight,
                               const int32_t *bias, const float *scale, float *logits);
+
+// ---- the kernel families and their tables ----------------------------------------------------
+//
+// One signature per family (the scalar reference's); each family's registry
+// (qs8-<family>/qs8-<family>.inc, one VGL_QS8_KERNEL(isa, function, mr, nr) row per kernel)
+// is the only hand-edited list of its kernels: the dispatcher (runtime/q8-kernels.c), the kernel
+// tests and `vigil bench` expand it.
+
+typedef void (*vgl_qs8_conv_1x1_fn)(size_t in_channels, size_t out_channels, size_t pixels,
+                                    const int8_t *input, int32_t input_zero_point,
+                                    const int8_t *weight, const int32_t *bias,
+                                    const float *scale, const vgl_qs8_requant_params *params,
+                                    const int8_t *gelu_table, const int8_t *residual,
+                                    int8_t *output);
+
+typedef void (*vgl_qs8_conv_kxk_fn)(size_t in_channels, size_t in_height, size_t in_width,
+                                    size_t out_channels, size_t out_height, size_t out_width,
+                                    size_t kernel, size_t stride, size_t pad,
+                                    const int8_t *input, int32_t input_zero_point,
+                                    const int8_t *weight, const int32_t *bias,
+                                    const float *scale, const vgl_qs8_requant_params *params,
+                                    const int8_t *gelu_table, const int8_t *residual,
+                                    int8_t *output, size_t out_y_begin, size_t out_y_end);
+
+typedef void (*vgl_qs8_stem_fn)(size_t in_channels, size_t in_height, size_t in_width,
+                                size_t out_channels, size_t out_height, size_t out_width,
+                                size_t kernel, size_t stride, size_t pad, const uint8_t *pixels,
+                                const uint8_t *pixel_zero_points, const int8_t *weight,
+                                const int32_t *bias, const float *scale,
+                                const vgl_qs8_requant_params *params, const int8_t *gelu_table,
+                                int8_t *output, size_t out_y_begin, size_t out_y_end);
+
+typedef void (*vgl_qs8_dwconv_fn)(size_t channels, size_t in_height, size_t in_width,
+                                  size_t out_height, size_t out_width, size_t kernel,
+                                  size_t stride, size_t pad, const int8_t *input,
+                                  int32_t input_zero_point, const int8_t *weight,
+                                  const int32_t *bias, const float *scale,
+                                  const vgl_qs8_requant_params *params,
+                                  const int8_t *gelu_table, const int8_t *residual,
+                                  int8_t *output, size_t out_y_begin, size_t out_y_end);
+
+typedef void (*vgl_qs8_mrconv_fn)(size_t channels, size_t height, size_t width, size_t hop,
+                                  const int8_t *input, int32_t input_zero_point,
+                                  const int8_t *weight, const int32_t *bias, const float *scale,
+                                  const vgl_qs8_requant_params *params,
+                                  const int8_t *gelu_table, const int8_t *residual,
+                                  uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
+
+typedef void (*vgl_qs8_head_fn)(size_t in_channels, size_t classes, const int8_t *input,
+                                int32_t input_zero_point, const int8_t *weight,
+                                const int32_t *bias, const float *scale, float *logits);
+
+#if VGL_ARCH_X86_64
+void vgl_qs8_head_1x16c4__avx512vnni(size_t in_channels, size_t classes, const int8_t *input,
+                                     int32_t input_zero_point, const int8_t *weight,
+                                     const int32_t *bias, const float *scale, float *logits);
+void vgl_qs8_conv_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, size_t in_width,
+                                         size_t out_channels, size_t out_height,
+                                         size_t out_width, size_t kernel, size_t stride,
+                                         size_t pad, const int8_t *input,
+                                         int32_t input_zero_point, const int8_t *weight,
+                                         const int32_t *bias, const float *scale,
+                                         const vgl_qs8_requant_params *params,
+                                         const int8_t *gelu_table, const int8_t *residual,
+                                         int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_stem_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, size_t in_width,
+                                         size_t out_channels, size_t out_height,
+                                         size_t out_width, size_t kernel, size_t stride,
+                                         size_t pad, const uint8_t *pixels,
+                                         const uint8_t *pixel_zero_points,
+                                         const int8_t *weight, const int32_t *bias,
+                                         const float *scale,
+                                         const vgl_qs8_requant_params *params,
+                                         const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_dwconv_kxk_16c__avx512vnni(size_t channels, size_t in_height, size_t in_width,
+                                        size_t out_height, size_t out_width, size_t kernel,
+                                        size_t stride, size_t pad, const int8_t *input,
+                                        int32_t input_zero_point, const int8_t *weight,
+                                        const int32_t *bias, const float *scale,
+                                        const vgl_qs8_requant_params *params,
+                                        const int8_t *gelu_table, const int8_t *residual,
+                                        int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_mrconv_1x64c4__avx512vnni(size_t channels, size_t height, size_t width, size_t hop,
+                                       const int8_t *input, int32_t input_zero_point,
+                                       const int8_t *weight, const int32_t *bias,
+                                       const float *scale, const vgl_qs8_requant_params *params,
+                                       const int8_t *gelu_table, const int8_t *residual,
+                                       uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_conv_1x1_4x64c4__avx512vnni(size_t in_channels, size_t out_channels, size_t pixels,
+                                         const int8_t *input, int32_t input_zero_point,
+                                         const int8_t *weight, const int32_t *bias,
+                                         const float *scale,
+                                         const vgl_qs8_requant_params *params,
+                                         const int8_t *gelu_table, const int8_t *residual,
+                                         int8_t *output);
+#endif
+
+/// The kernels one instance runs, one per family, chosen once for its ISA.
+typedef struct vgl_qs8_kernels {
+  vgl_isa isa;
+  vgl_qs8_conv_1x1_fn conv_1x1;
+  vgl_qs8_conv_kxk_fn conv_kxk;
+  vgl_qs8_stem_fn stem;
+  vgl_qs8_dwconv_fn dwconv;
+  vgl_qs8_mrconv_fn mrconv;
+  vgl_qs8_head_fn head;
+  const char *conv_1x1_name, *conv_kxk_name, *stem_name, *dwconv_name, *mrconv_name, *head_name;
+} vgl_qs8_kernels;
+
+/// Fills *kernels with the best kernel of each family at or below `isa` (a resolved path the
+/// CPU runs: vgl_isa_resolve).
+void vgl_qs8_kernels_init(vgl_isa isa, vgl_qs8_kernels *kernels);
+
+/// Whether a kernel written for `kernel_isa` may run on the path `path`: scalar always, else
+/// the same architecture's ladder (avx2 < avx512vnni; neon < neondot) at or below the path.
+static inline int vgl_isa_within(vgl_isa kernel_isa, vgl_isa path) {
+  if (kernel_isa == VGL_ISA_SCALAR) return 1;
+  const int x86_kernel = kernel_isa == VGL_ISA_AVX2 || kernel_isa == VGL_ISA_AVX512VNNI;
+  const int x86_path = path == VGL_ISA_AVX2 || path == VGL_ISA_AVX512VNNI;
+  const int arm_kernel = kernel_isa == VGL_ISA_NEON || kernel_isa == VGL_ISA_NEONDOT;
+  const int arm_path = path == VGL_ISA_NEON || path == VGL_ISA_NEONDOT;
+  if (!((x86_kernel && x86_path) || (arm_kernel && arm_path))) return 0;
+  return kernel_isa <= path;  // enum order follows each ladder
+}
 
 #ifdef __cplusplus
 }

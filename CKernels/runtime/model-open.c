@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model-internal.h"
+#include "q8-execute.h"
 #include "runtime-internal.h"
 
 // The .vigil loader: the boundary where an untrusted file becomes a plan. Every number is read
@@ -193,11 +194,17 @@ static vgl_status check_header(loader *l, uint32_t *layout_out) {
                     l->size, checksum, stored);
   }
   const uint32_t layout = load_u32(d + 28);
-  if (layout != VGL_MODEL_LAYOUT_REFERENCE) {
+  if (layout == VGL_MODEL_LAYOUT_UNPACKED) {
     return vgl_fail(VGL_E_UNSUPPORTED, l->message, l->capacity,
-                    "weight layout %" PRIu32 " is not one this build runs (it runs layout %u, the "
-                    "portable reference layout): re-pack the model for layout %u",
-                    layout, VGL_MODEL_LAYOUT_REFERENCE, VGL_MODEL_LAYOUT_REFERENCE);
+                    "weight layout %u (unpacked) is no longer run; this build runs layout %u "
+                    "(packed): re-run `vigil quantize` on the checkpoint to write the model again",
+                    VGL_MODEL_LAYOUT_UNPACKED, VGL_MODEL_LAYOUT_PACKED);
+  }
+  if (layout != VGL_MODEL_LAYOUT_PACKED) {
+    return vgl_fail(VGL_E_UNSUPPORTED, l->message, l->capacity,
+                    "weight layout %" PRIu32 " is not one this build runs (it runs layout %u, "
+                    "packed): update the runtime or re-run `vigil quantize`",
+                    layout, VGL_MODEL_LAYOUT_PACKED);
   }
   *layout_out = layout;
   const uint32_t count = load_u32(d + 32);
@@ -537,32 +544,37 @@ static void expected_lengths(const vgl_model *m, const vgl_q8_op *op, uint64_t o
   const vgl_q8_tensor *in = &m->tensors[op->input];
   const uint64_t in_c = in->channels;
   const uint64_t kk = mul_sat(op->kernel, op->kernel);
-  uint64_t rows = 0, per_row = 0;
+  // Packed kinds (all but DWCONV): the packed weight's bytes, and the bias array holds the
+  // biases then the weight sums (vigil_q8.h, "packed weights").
+  uint64_t rows = 0, taps = 0;
   for (int a = 0; a < ARRAY_COUNT; a++) out[a] = 0;
   switch (op->kind) {
     case VGL_Q8_STEM:
     case VGL_Q8_CONV:
       rows = m->tensors[op->output].channels;
-      per_row = mul_sat(kk, in_c);
+      taps = kk;
       break;
     case VGL_Q8_DWCONV:
       rows = m->tensors[op->output].channels;
-      per_row = kk;
-      break;
+      out[ARRAY_WEIGHT] = mul_sat(rows, kk);
+      out[ARRAY_BIAS] = mul_sat(rows, 4);
+      out[ARRAY_SCALE] = mul_sat(rows, 4);
+      return;
     case VGL_Q8_MRCONV:
       rows = m->tensors[op->output].channels;
-      per_row = 2 * in_c;
+      taps = 2;
       break;
     case VGL_Q8_GAP:
       out[ARRAY_SCALE] = 4;
       return;
     case VGL_Q8_HEAD:
       rows = op->classes;
-      per_row = in_c;
+      taps = 1;
       break;
   }
-  out[ARRAY_WEIGHT] = mul_sat(rows, per_row);
-  out[ARRAY_BIAS] = mul_sat(rows, 4);
+  const uint64_t packed = vgl_q8_packed_weight_bytes(rows, taps, in_c);
+  out[ARRAY_WEIGHT] = packed;
+  out[ARRAY_BIAS] = mul_sat(rows, 8);
   out[ARRAY_SCALE] = mul_sat(rows, 4);
   if (op->kind == VGL_Q8_STEM) out[ARRAY_ZERO_POINTS] = in_c;
 }
@@ -895,7 +907,29 @@ void vgl_arena_free(void *arena) { free(arena); }
 vgl_status vgl_instance_init(const vgl_model *model, void *arena, uint64_t arena_bytes,
                              vgl_instance *instance_out, char *message,
                              size_t message_capacity) {
+  return vgl_instance_init_options(model, arena, arena_bytes, NULL, instance_out, message,
+                                   message_capacity);
+}
+
+uint64_t vgl_model_arena_size_threads(const vgl_model *model, uint32_t threads) {
+  if (model == NULL || threads == 0 || threads > VGL_MAX_THREADS) return 0;
+  return vgl_q8_plan_arena_bytes_threads(&model->plan, threads);
+}
+
+vgl_status vgl_instance_init_options(const vgl_model *model, void *arena, uint64_t arena_bytes,
+                                     const vgl_instance_options *options,
+                                     vgl_instance *instance_out, char *message,
+                                     size_t message_capacity) {
   if (message != NULL && message_capacity != 0) message[0] = '\0';
+  const uint32_t threads = options == NULL || options->threads == 0 ? 1 : options->threads;
+  if (threads > VGL_MAX_THREADS) {
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
+                    "threads %u is more than %u", threads, VGL_MAX_THREADS);
+  }
+  vgl_isa isa;
+  vgl_status resolved = vgl_isa_resolve(options == NULL ? VGL_ISA_AUTO : (vgl_isa)options->isa,
+                                        &isa, message, message_capacity);
+  if (resolved != VGL_OK) return resolved;
   if (model == NULL || arena == NULL || instance_out == NULL) {
     return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity, "%s is NULL",
                     model == NULL ? "model" : arena == NULL ? "arena" : "instance_out");
@@ -904,18 +938,48 @@ vgl_status vgl_instance_init(const vgl_model *model, void *arena, uint64_t arena
     return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
                     "arena at address %p is not %u-byte aligned", arena, VGL_Q8_ALIGNMENT);
   }
-  const vgl_status status = vgl_q8_arena_check(&model->plan, arena_bytes, message,
-                                               message_capacity);
-  if (status != VGL_OK) return status;
+  const uint64_t needed = vgl_q8_plan_arena_bytes_threads(&model->plan, threads);
+  if (arena_bytes < needed) {
+    return vgl_fail(VGL_E_ARENA_SMALL, message, message_capacity,
+                    "arena: requested %" PRIu64 " B, available %" PRIu64 " B, missing %" PRIu64
+                    " B%s",
+                    needed, arena_bytes, needed - arena_bytes,
+                    threads > 1 ? " (for this thread count)" : "");
+  }
+  vgl_pool *pool = NULL;
+  if (threads > 1) {
+    const vgl_status started = vgl_pool_create(threads, &pool, message, message_capacity);
+    if (started != VGL_OK) return started;
+  }
   instance_out->model = model;
   instance_out->arena = arena;
   instance_out->arena_bytes = arena_bytes;
+  instance_out->isa = isa;
+  instance_out->threads = threads;
+  instance_out->pool = pool;
   return VGL_OK;
+}
+
+void vgl_instance_release(vgl_instance *instance) {
+  if (instance == NULL) return;
+  vgl_pool_destroy(instance->pool);
+  instance->pool = NULL;
+}
+
+vgl_status vgl_instance_run_observed(const vgl_instance *instance, const uint8_t *pixels,
+                                     float *logits_out, vgl_q8_observer observer,
+                                     void *observer_context) {
+  if (instance == NULL || instance->model == NULL) return VGL_E_INVALID_ARGUMENT;
+  if (instance->threads > 1 && instance->pool == NULL) return VGL_E_INVALID_ARGUMENT;
+  vgl_qs8_kernels kernels;
+  vgl_qs8_kernels_init(instance->isa == VGL_ISA_AUTO ? VGL_ISA_SCALAR : (vgl_isa)instance->isa,
+                       &kernels);
+  return vgl_q8_execute(&instance->model->plan, &kernels, instance->pool,
+                        instance->threads == 0 ? 1 : instance->threads, instance->arena,
+                        instance->arena_bytes, pixels, logits_out, observer, observer_context);
 }
 
 vgl_status vgl_instance_run(const vgl_instance *instance, const uint8_t *pixels,
                             float *logits_out) {
-  if (instance == NULL || instance->model == NULL) return VGL_E_INVALID_ARGUMENT;
-  return vgl_q8_run(&instance->model->plan, instance->arena, instance->arena_bytes, pixels,
-                    logits_out, NULL, NULL);
+  return vgl_instance_run_observed(instance, pixels, logits_out, NULL, NULL);
 }

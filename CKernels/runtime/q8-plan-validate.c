@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "../kernels/qs8-kernels.h"
 #include "runtime-internal.h"
 #include "vigil_q8.h"
 
@@ -129,15 +130,22 @@ static vgl_status check_requant(const checker *c, const vgl_q8_op *op, const vgl
 }
 
 // Weights in [-127, 127], scales finite and > 0, and terms * 32385 + |bias| <= INT32_MAX.
+// `taps` x `channels` is the reduction of one row. Packed kinds (STEM, CONV, MRCONV, HEAD;
+// vigil_q8.h "packed weights") also need zero padding bytes and the weight sums after the
+// biases equal to the ones the weights give; DWCONV's [k][k][C] is plain (rows * taps bytes).
 static vgl_status check_arrays(const checker *c, const vgl_q8_op *op, uint64_t rows,
-                               uint64_t weights_per_row, uint64_t terms) {
+                               uint64_t taps, uint64_t channels) {
   if (op->weight == NULL || op->bias == NULL || op->scale == NULL) {
     return OP_FAIL(c, "%s pointer is NULL",
                    op->weight == NULL ? "weight" : op->bias == NULL ? "bias" : "scale");
   }
-  if (weights_per_row > SIZE_MAX / rows) {
-    return OP_FAIL(c, "weight of %" PRIu64 "x%" PRIu64 " bytes exceeds this platform's %zu",
-                   rows, weights_per_row, (size_t)SIZE_MAX);
+  const bool packed = op->kind != VGL_Q8_DWCONV;
+  const uint64_t terms = taps * channels;  // taps, channels < 2^32 each
+  const uint64_t weight_bytes =
+      packed ? vgl_q8_packed_weight_bytes(rows, taps, channels) : rows * terms;
+  if (weight_bytes == UINT64_MAX || weight_bytes > SIZE_MAX) {
+    return OP_FAIL(c, "weight of %" PRIu64 " rows x %" PRIu64 " terms exceeds this platform's %zu",
+                   rows, terms, (size_t)SIZE_MAX);
   }
   const uint64_t reduction_bound = terms * (uint64_t)kMaxTerm;
   if (reduction_bound > (uint64_t)INT32_MAX) {
@@ -145,10 +153,30 @@ static vgl_status check_arrays(const checker *c, const vgl_q8_op *op, uint64_t r
                       " (255 * 127 each), beyond INT32_MAX %" PRId32,
                    terms, reduction_bound, INT32_MAX);
   }
-  const size_t count = (size_t)(rows * weights_per_row);
-  for (size_t i = 0; i < count; i++) {
-    if (op->weight[i] == INT8_MIN) {
-      return OP_FAIL(c, "weight %zu is -128; weights are symmetric in [-127, 127]", i);
+  if (!packed) {
+    for (size_t i = 0; i < (size_t)weight_bytes; i++) {
+      if (op->weight[i] == INT8_MIN) {
+        return OP_FAIL(c, "weight %zu is -128; weights are symmetric in [-127, 127]", i);
+      }
+    }
+  } else {
+    // Every byte, by its (row, k) in the packed order: real weights in [-127, 127], padding 0.
+    const size_t tap_stride = (size_t)(channels + 3) / 4 * 4;
+    const size_t depth = (size_t)taps * tap_stride;
+    for (size_t i = 0; i < (size_t)weight_bytes; i++) {
+      const size_t row = i / (depth * 16) * 16 + i % 64 / 4;
+      const size_t k = i / 64 % (depth / 4) * 4 + i % 4;
+      const bool padding = row >= rows || k % tap_stride >= channels;
+      if (padding && op->weight[i] != 0) {
+        return OP_FAIL(c, "packed weight byte %zu (row %zu, reduction index %zu) is padding "
+                          "but holds %d; padding must be zero",
+                       i, row, k, op->weight[i]);
+      }
+      if (!padding && op->weight[i] == INT8_MIN) {
+        return OP_FAIL(c, "weight %zu (row %zu, reduction index %zu) is -128; weights are "
+                          "symmetric in [-127, 127]",
+                       i, row, k);
+      }
     }
   }
   for (size_t row = 0; row < (size_t)rows; row++) {
@@ -161,6 +189,22 @@ static vgl_status check_arrays(const checker *c, const vgl_q8_op *op, uint64_t r
     }
     if (!scale_ok(op->scale[row])) {
       return OP_FAIL(c, "scale[%zu] = %g is not finite and > 0", row, (double)op->scale[row]);
+    }
+    if (!packed) continue;
+    const size_t tap_stride = (size_t)(channels + 3) / 4 * 4;
+    const size_t depth = (size_t)taps * tap_stride;
+    int64_t sum = 0;
+    for (size_t tap = 0; tap < (size_t)taps; tap++) {
+      if (op->kind == VGL_Q8_MRCONV && tap != 0) break;  // the x half only
+      for (size_t channel = 0; channel < (size_t)channels; channel++) {
+        const int8_t w = op->weight[vgl_qs8_packed_index(row, tap * tap_stride + channel, depth)];
+        sum += op->kind == VGL_Q8_STEM ? (int64_t)w * op->input_zero_points[channel] : w;
+      }
+    }
+    if (op->bias[rows + row] != sum) {
+      return OP_FAIL(c, "weight sum[%zu] = %" PRId32 " but the weights sum to %" PRId64
+                        " (re-run vigil quantize)",
+                     row, op->bias[rows + row], sum);
     }
   }
   return VGL_OK;
@@ -254,15 +298,14 @@ static vgl_status validate_op(const vgl_q8_plan *plan, uint32_t index, char *mes
         return OP_FAIL(c, "input zero points pointer is NULL (%" PRIu32 " channels)",
                        in->channels);
       }
-      const uint64_t per_row = (uint64_t)op->kernel * op->kernel * in->channels;
-      status = check_arrays(c, op, out->channels, per_row, per_row);
+      status = check_arrays(c, op, out->channels, (uint64_t)op->kernel * op->kernel,
+                            in->channels);
       break;
     }
     case VGL_Q8_DWCONV:
       if ((status = check_window(c, op, in, out, true)) != VGL_OK) return status;
       // weight [k][k][C]: checked as C rows of k*k (same bytes), k*k terms each.
-      status = check_arrays(c, op, out->channels, (uint64_t)op->kernel * op->kernel,
-                            (uint64_t)op->kernel * op->kernel);
+      status = check_arrays(c, op, out->channels, (uint64_t)op->kernel * op->kernel, 1);
       break;
     case VGL_Q8_MRCONV:
       if (in->channels != out->channels || in->height != out->height ||
@@ -277,8 +320,7 @@ static vgl_status validate_op(const vgl_q8_plan *plan, uint32_t index, char *mes
         return OP_FAIL(c, "needs %" PRIu32 " scratch bytes for xj, the plan has %" PRIu64,
                        in->channels, plan->scratch_bytes);
       }
-      status = check_arrays(c, op, out->channels, 2 * (uint64_t)in->channels,
-                            2 * (uint64_t)in->channels);
+      status = check_arrays(c, op, out->channels, 2, in->channels);
       break;
     case VGL_Q8_GAP: {
       const uint64_t pixels = (uint64_t)in->height * in->width;
@@ -307,7 +349,7 @@ static vgl_status validate_op(const vgl_q8_plan *plan, uint32_t index, char *mes
                        op->input, in->channels, in->height, in->width);
       }
       if (op->classes == 0) return OP_FAIL(c, "classes is %" PRIu32, op->classes);
-      status = check_arrays(c, op, op->classes, in->channels, in->channels);
+      status = check_arrays(c, op, op->classes, 1, in->channels);
       break;
   }
   if (status != VGL_OK) return status;

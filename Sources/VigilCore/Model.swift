@@ -126,11 +126,22 @@ public struct Instance: ~Copyable {
   private let ownsArena: Bool
   private let binding: vgl_instance
 
-  /// Allocates a 64-byte-aligned arena of `model.arenaSize` bytes, once.
+  /// Allocates a 64-byte-aligned arena of `model.arenaSize` bytes (plus the scratch of each
+  /// extra thread), once, and starts `threads - 1` workers.
+  /// - Parameters:
+  ///   - isa: the kernel path, `VGL_ISA_AUTO` (the environment's `VIGIL_ISA`, else the best
+  ///     this CPU has) by default; every path gives the same bits.
+  ///   - threads: threads per inference, the caller's included (1...64); any count gives the
+  ///     same bits.
   ///
-  /// The corresponding C functions are `vgl_arena_alloc` and `vgl_instance_init`.
-  public init(_ model: consuming Model) throws(VigilError) {
-    let bytes = model.arenaSize
+  /// The corresponding C functions are `vgl_arena_alloc` and `vgl_instance_init_options`.
+  public init(_ model: consuming Model, isa: vgl_isa = VGL_ISA_AUTO, threads: Int = 1)
+    throws(VigilError)
+  {
+    guard threads >= 1 && threads <= 64 else {
+      throw .invalidArgument("threads \(threads) is not in 1...64")
+    }
+    let bytes = vgl_model_arena_size_threads(model.handle, UInt32(threads))
     var block: UnsafeMutableRawPointer? = nil
     let (status, message) = withStatusMessage { msg, cap in
       vgl_arena_alloc(bytes, &block, msg, cap)
@@ -140,8 +151,9 @@ public struct Instance: ~Copyable {
     }
     var instance = vgl_instance()
     let handle = model.handle
+    var options = vgl_instance_options(isa: isa.rawValue, threads: UInt32(threads))
     let (bound, boundMessage) = withStatusMessage { msg, cap in
-      vgl_instance_init(handle, block, bytes, &instance, msg, cap)
+      vgl_instance_init_options(handle, block, bytes, &options, &instance, msg, cap)
     }
     guard bound == VGL_OK else {
       vgl_arena_free(block)
@@ -177,7 +189,30 @@ public struct Instance: ~Copyable {
   }
 
   deinit {
+    var binding = self.binding
+    vgl_instance_release(&binding)
     if ownsArena { vgl_arena_free(arena) }
+  }
+
+  /// The kernel path this instance runs (`vgl_isa_name` gives its name).
+  public var isa: vgl_isa { vgl_isa(rawValue: binding.isa) }
+
+  /// Threads per inference, the caller's included.
+  public var threads: Int { Int(binding.threads) }
+
+  /// The arena bytes the instance uses.
+  public var arenaBytes: UInt64 { binding.arena_bytes }
+
+  /// One inference calling `observer` after every op (on the caller's thread; the other
+  /// threads wait), as `vgl_q8_run` does.
+  ///
+  /// The corresponding C function is `vgl_instance_run_observed`.
+  public func run(pixels: UnsafePointer<UInt8>, logits: UnsafeMutablePointer<Float>,
+                  observer: vgl_q8_observer?, context: UnsafeMutableRawPointer?)
+    -> vgl_status
+  {
+    var binding = self.binding
+    return vgl_instance_run_observed(&binding, pixels, logits, observer, context)
   }
 
   /// One inference into the caller's buffer.

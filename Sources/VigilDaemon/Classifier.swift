@@ -22,7 +22,8 @@ public final class Classifier {
 
   /// Loads and validates `path` completely: the C loader checks every field, then one run on a
   /// grey frame proves the plan executes, so a reload never swaps in a model that fails later.
-  public init(path: String) throws(VigilError) {
+  /// - Parameter threads: threads per inference (1...64); every count gives the same logits.
+  public init(path: String, threads: Int = 1) throws(VigilError) {
     let model = try Model(path: path)
     guard model.classes >= 1 && model.inputSize >= 1 else {
       throw .badModel("\(path): \(model.classes) classes, input \(model.inputSize) pixels")
@@ -35,7 +36,7 @@ public final class Classifier {
     labels = names
     classes = model.classes
     inputSize = model.inputSize
-    instance = try Instance(model)
+    instance = try Instance(model, threads: threads)
     self.path = path
     logits = [Float](repeating: 0, count: classes)
     probabilities = [Float](repeating: 0, count: classes)

@@ -1,6 +1,7 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 
+import CKernels
 import VigilCore
 
 /// Where the JSON lines go: standard output or a file opened for appending. Each line is one
@@ -79,7 +80,7 @@ public struct Daemon: ~Copyable {
   public init(options: ServeOptions, sys: Sys = Sys(), board: SnapshotBoard = SnapshotBoard())
     throws(VigilError)
   {
-    let classifier = try Classifier(path: options.model)
+    let classifier = try Classifier(path: options.model, threads: options.threads)
     let output = try LineOutput(path: options.output, sys: sys)
     self.options = options
     self.sys = sys
@@ -277,7 +278,7 @@ public struct Daemon: ~Copyable {
   private mutating func reload() throws(VigilError) {
     let replacement: Classifier
     do throws(VigilError) {
-      replacement = try Classifier(path: options.model)
+      replacement = try Classifier(path: options.model, threads: options.threads)
     } catch {
       snapshot.counters.reloadFailures += 1
       try writeError("reload", "\(options.model): \(error); still serving the previous model")
@@ -339,7 +340,8 @@ public struct Daemon: ~Copyable {
     json.key("classes"); json.int(classifier.classes)
     json.key("input_size"); json.int(classifier.inputSize)
     json.key("source"); json.string(source)
-    json.key("threads"); json.int(options.threads)
+    json.key("threads"); json.int(classifier.instance.threads)
+    json.key("isa"); json.string(String(cString: vgl_isa_name(classifier.instance.isa)))
     json.key("every"); json.int(options.every)
     json.key("smooth"); json.int(options.smooth)
     json.key("enter"); json.fixed(options.enter, digits: 4)

@@ -23,6 +23,8 @@ struct Classify: ParsableCommand {
 
   @OptionGroup var network: NetworkOptions
 
+  @OptionGroup var runtime: RuntimeOptions
+
   @Flag(help: "Use the EMA weights (state_dict_ema) of a training checkpoint.")
   var ema = false
 
@@ -68,7 +70,7 @@ struct Classify: ParsableCommand {
       classify = classifier.logits(path:)
       classes = config.classes
     } else {
-      let classifier = try Int8Classifier(path: files.removeFirst())
+      let classifier = try Int8Classifier(path: files.removeFirst(), threads: runtime.threads, isa: runtime.isa.isa)
       classify = { path in
         if path.lowercased().hasSuffix(".npy") {
           throw InputError.badTensor(path: path, reason: "an int8 model takes images (its stem "

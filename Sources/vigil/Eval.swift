@@ -22,6 +22,8 @@ struct Eval: ParsableCommand {
 
   @OptionGroup var network: NetworkOptions
 
+  @OptionGroup var runtime: RuntimeOptions
+
   @Flag(help: "Use the EMA weights (state_dict_ema) of a training checkpoint.")
   var ema = false
 
@@ -55,7 +57,7 @@ struct Eval: ParsableCommand {
       classifier = try Fp32Classifier(checkpoint: checkpoint, config: cfg, ema: ema)
       name = checkpoint
     } else {
-      classifier = try Int8Classifier(path: model!)
+      classifier = try Int8Classifier(path: model!, threads: runtime.threads, isa: runtime.isa.isa)
       name = model!
     }
     let start = Date()

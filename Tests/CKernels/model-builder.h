@@ -113,18 +113,19 @@ static inline void mb_array_lengths(const vgl_q8_plan *plan, const vgl_q8_op *op
                                     uint64_t out[5]) {
   const uint64_t in_c = plan->tensors[op->input].channels;
   const uint64_t kk = (uint64_t)op->kernel * op->kernel;
-  uint64_t rows = 0, per_row = 0;
+  uint64_t rows = 0, taps = 0;
   memset(out, 0, 5 * sizeof out[0]);
   switch (op->kind) {
     case VGL_Q8_STEM:
-    case VGL_Q8_CONV: rows = plan->tensors[op->output].channels; per_row = kk * in_c; break;
-    case VGL_Q8_DWCONV: rows = plan->tensors[op->output].channels; per_row = kk; break;
-    case VGL_Q8_MRCONV: rows = plan->tensors[op->output].channels; per_row = 2 * in_c; break;
+    case VGL_Q8_CONV: rows = plan->tensors[op->output].channels; taps = kk; break;
+    case VGL_Q8_DWCONV: rows = plan->tensors[op->output].channels; break;
+    case VGL_Q8_MRCONV: rows = plan->tensors[op->output].channels; taps = 2; break;
     case VGL_Q8_GAP: out[2] = 4; return;
-    case VGL_Q8_HEAD: rows = op->classes; per_row = in_c; break;
+    case VGL_Q8_HEAD: rows = op->classes; taps = 1; break;
   }
-  out[0] = rows * per_row;
-  out[1] = rows * 4;
+  // Packed kinds: the packed weight, and biases followed by the weight sums.
+  out[0] = op->kind == VGL_Q8_DWCONV ? rows * kk : vgl_q8_packed_weight_bytes(rows, taps, in_c);
+  out[1] = op->kind == VGL_Q8_DWCONV ? rows * 4 : rows * 8;
   out[2] = rows * 4;
   out[3] = op->gelu_table != NULL ? 256 : 0;
   out[4] = op->kind == VGL_Q8_STEM ? in_c : 0;
@@ -240,7 +241,7 @@ static inline size_t mb_write(const mb_input *in, uint8_t *out, size_t capacity,
   uint8_t header[64] = {'V', 'I', 'G', 'I', 'L', 0, 0, 0};
   mb_u32(header + 8, VGL_MODEL_FORMAT_VERSION);
   mb_u32(header + 12, 64);
-  mb_u32(header + 28, VGL_MODEL_LAYOUT_REFERENCE);
+  mb_u32(header + 28, VGL_MODEL_LAYOUT_PACKED);
   mb_u32(header + 32, count);
   mb_u32(header + 36, 32);
   mb_u64(header + 40, 64);
@@ -285,6 +286,9 @@ typedef struct mb_tiny {
   int8_t stem_w[MB_C * 9 * 3], conv_w[MB_C * MB_C], mr_w[MB_C * 2 * MB_C],
       head_w[MB_CLASSES * MB_C];
   int32_t stem_b[MB_C], conv_b[MB_C], mr_b[MB_C], head_b[MB_CLASSES];
+  // The packed weights and biases with weight sums the ops point at (vigil_q8.h).
+  int8_t stem_pw[16 * 9 * 4], conv_pw[16 * MB_C], mr_pw[16 * 2 * MB_C], head_pw[16 * MB_C];
+  int32_t stem_pb[2 * MB_C], conv_pb[2 * MB_C], mr_pb[2 * MB_C], head_pb[2 * MB_CLASSES];
   float stem_s[MB_C], conv_s[MB_C], mr_s[MB_C], gap_s[1], head_s[MB_CLASSES];
   int8_t stem_gelu[256], conv_gelu[256];
   uint8_t pixel_zero_points[3];
@@ -341,27 +345,35 @@ static inline void mb_tiny_init(mb_tiny *t, uint64_t seed) {
   (void)vgl_qs8_gelu_table_init(0.08f, 0, 0.05f, -20, t->stem_gelu);
   (void)vgl_qs8_gelu_table_init(0.08f, 0, 0.04f, -40, t->conv_gelu);
 
+  (void)vgl_q8_pack(VGL_Q8_STEM, MB_C, 9, 3, t->stem_w, t->stem_b, t->pixel_zero_points,
+                    t->stem_pw, t->stem_pb);
+  (void)vgl_q8_pack(VGL_Q8_CONV, MB_C, 1, MB_C, t->conv_w, t->conv_b, NULL, t->conv_pw,
+                    t->conv_pb);
+  (void)vgl_q8_pack(VGL_Q8_MRCONV, MB_C, 2, MB_C, t->mr_w, t->mr_b, NULL, t->mr_pw, t->mr_pb);
+  (void)vgl_q8_pack(VGL_Q8_HEAD, MB_CLASSES, 1, MB_C, t->head_w, t->head_b, NULL, t->head_pw,
+                    t->head_pb);
+
   vgl_q8_op *op = t->ops;
   for (int i = 0; i < MB_OPS; i++) op[i].residual = VGL_Q8_NO_TENSOR;
   op[0].kind = VGL_Q8_STEM; op[0].input = 0; op[0].output = 1;
   op[0].kernel = 3; op[0].stride = 2; op[0].pad = 1;
-  op[0].weight = t->stem_w; op[0].bias = t->stem_b; op[0].scale = t->stem_s;
+  op[0].weight = t->stem_pw; op[0].bias = t->stem_pb; op[0].scale = t->stem_s;
   op[0].gelu_table = t->stem_gelu; op[0].input_zero_points = t->pixel_zero_points;
   (void)vgl_qs8_requant_params_init(0, -128, 127, &op[0].requant);
   op[1].kind = VGL_Q8_CONV; op[1].input = 1; op[1].output = 2;
   op[1].kernel = 1; op[1].stride = 1; op[1].pad = 0;
-  op[1].weight = t->conv_w; op[1].bias = t->conv_b; op[1].scale = t->conv_s;
+  op[1].weight = t->conv_pw; op[1].bias = t->conv_pb; op[1].scale = t->conv_s;
   op[1].gelu_table = t->conv_gelu;
   (void)vgl_qs8_requant_params_init(0, -128, 127, &op[1].requant);
   op[2].kind = VGL_Q8_MRCONV; op[2].input = 2; op[2].output = 3; op[2].residual = 2;
   op[2].hop = 2;
-  op[2].weight = t->mr_w; op[2].bias = t->mr_b; op[2].scale = t->mr_s;
+  op[2].weight = t->mr_pw; op[2].bias = t->mr_pb; op[2].scale = t->mr_s;
   (void)vgl_qs8_requant_params_init_residual(5, -128, 127, -40, 0.04f / 0.06f, &op[2].requant);
   op[3].kind = VGL_Q8_GAP; op[3].input = 3; op[3].output = 4; op[3].scale = t->gap_s;
   (void)vgl_qs8_requant_params_init(-3, -128, 127, &op[3].requant);
   op[4].kind = VGL_Q8_HEAD; op[4].input = 4; op[4].output = VGL_Q8_NO_TENSOR;
   op[4].classes = MB_CLASSES;
-  op[4].weight = t->head_w; op[4].bias = t->head_b; op[4].scale = t->head_s;
+  op[4].weight = t->head_pw; op[4].bias = t->head_pb; op[4].scale = t->head_s;
   (void)vgl_qs8_requant_params_init(0, -128, 127, &op[4].requant);
 
   t->plan = (vgl_q8_plan){MB_TENSORS, t->tensors, MB_OPS, t->ops, 0, 0, 2368, 64, 2432};

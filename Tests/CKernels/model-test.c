@@ -116,7 +116,7 @@ VGL_TEST(model, opens_and_runs_like_the_plan) {
     EXPECT_TRUE((op->gelu_table != NULL) == (g_tiny.ops[i].gelu_table != NULL));
   }
   EXPECT_TRUE(memcmp(plan->tensors, g_tiny.tensors, sizeof g_tiny.tensors) == 0);
-  EXPECT_EQ_INT(VGL_MODEL_LAYOUT_REFERENCE, vgl_model_weight_layout(model));
+  EXPECT_EQ_INT(VGL_MODEL_LAYOUT_PACKED, vgl_model_weight_layout(model));
 
   // Config, preprocessing, labels, metadata, op names.
   const vgl_model_network *net = vgl_model_network_config(model);
@@ -277,6 +277,9 @@ VGL_TEST(model, header_fields) {
                  "weight layout 7 is not one this build runs");
   EXPECT_REFUSED(VGL_E_UNSUPPORTED, open_with_u32(28, 0, message_, sizeof message_),
                  "weight layout 0");
+  EXPECT_REFUSED(VGL_E_UNSUPPORTED, open_with_u32(28, 1, message_, sizeof message_),
+                 "weight layout 1 (unpacked) is no longer run; this build runs layout 2 (packed): "
+                 "re-run `vigil quantize`");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(32, 0, message_, sizeof message_),
                  "section count 0 is not in 1..16");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(32, 17, message_, sizeof message_),
@@ -530,7 +533,7 @@ VGL_TEST(model, tensors_ops_arena) {
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(tensors + 32 + 12, 1, message_, sizeof message_),
                  "tensor 1 bytes 12..15 are reserved");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(tensors + 32, 0, message_, sizeof message_),
-                 "op 0 (stem): weight array has 216 bytes, the op's shapes need 0");
+                 "op 0 (stem): weight array has 576 bytes, the op's shapes need 0");
   EXPECT_REFUSED(VGL_E_BAD_PLAN, open_with_u64(tensors + 32 + 16, 776, message_, sizeof message_),
                  "plan: tensor 1 offset 776 is not a multiple of 64");
   EXPECT_REFUSED(VGL_E_BAD_PLAN, open_with_u32(tensors + 32 + 28, 128, message_, sizeof message_),
@@ -546,7 +549,7 @@ VGL_TEST(model, tensors_ops_arena) {
                  "residual 5 with 5 tensors");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(op_at(1) + 16, UINT32_MAX, message_,
                                                 sizeof message_),
-                 "op 1 (conv): weight array has 64 bytes, the op's shapes need 18446744073709551615");
+                 "op 1 (conv): weight array has 128 bytes, the op's shapes need 18446744073709551615");
   EXPECT_REFUSED(VGL_E_BAD_PLAN, open_with_u32(op_at(1) + 20, 3, message_, sizeof message_),
                  "plan: op 1 (conv): stride 3 is not in 1..2");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(op_at(3) + 36, 1, message_, sizeof message_),
@@ -582,7 +585,7 @@ VGL_TEST(model, tensors_ops_arena) {
   g_copy[section_at(kWeights) + weight_at + 5] = 0x80;
   mb_fix_checksum(g_copy, g_size);
   EXPECT_REFUSED(VGL_E_BAD_PLAN, open_copy(g_size, message_, sizeof message_),
-                 "plan: op 1 (conv): weight 5 is -128");
+                 "plan: op 1 (conv): weight 5 (row 1, reduction index 1) is -128");
   const uint64_t scale_at = mb_load_u64(g_file + conv + 104);
   EXPECT_REFUSED(VGL_E_BAD_PLAN,
                  open_with_u32(section_at(kWeights) + scale_at, 0xFF800000u, message_,
@@ -745,9 +748,74 @@ VGL_TEST(model, many_mutations_with_checksum_fixed) {
   EXPECT_TRUE(refused > 1000);
 }
 
+// Every ISA path this CPU runs and 1..4 threads give the logits of the scalar path on one
+// thread, bit for bit, with no heap call during a run; paths the CPU lacks and arenas short of
+// the thread count's scratch are refused with their messages.
+VGL_TEST(model, every_isa_and_thread_count_gives_the_same_logits) {
+  build_tiny();
+  vgl_model *model = NULL;
+  ASSERT_TRUE(vgl_model_open(g_file, g_size, &model, NULL, 0) == VGL_OK);
+  static const uint8_t pixels_seed = 29;
+  uint8_t pixels[3 * MB_SIDE * MB_SIDE];
+  for (size_t i = 0; i < sizeof pixels; i++) pixels[i] = (uint8_t)(i * pixels_seed + 7);
+  float want[MB_CLASSES], got[MB_CLASSES];
+  static alignas(64) uint8_t arena[8192];
+  bool have_reference = false;
+  for (int isa = VGL_ISA_SCALAR; isa <= VGL_ISA_NEONDOT; isa++) {
+    if (!vgl_isa_supported((vgl_isa)isa)) {
+      printf("  skipped %s: this CPU lacks it\n", vgl_isa_name((vgl_isa)isa));
+      char message[200];
+      vgl_instance instance;
+      const vgl_instance_options options = {(uint32_t)isa, 1};
+      EXPECT_EQ_INT(VGL_E_UNSUPPORTED,
+                    vgl_instance_init_options(model, arena, sizeof arena, &options, &instance,
+                                              message, sizeof message));
+      EXPECT_STR_CONTAINS(message, "this CPU lacks it; it runs scalar");
+      continue;
+    }
+    for (uint32_t threads = 1; threads <= 4; threads++) {
+      const uint64_t bytes = vgl_model_arena_size_threads(model, threads);
+      ASSERT_TRUE(bytes != 0 && bytes <= sizeof arena);
+      EXPECT_EQ_INT(2432 + 64 * (threads - 1), bytes);  // one xj scratch copy per extra thread
+      vgl_instance instance;
+      const vgl_instance_options options = {(uint32_t)isa, threads};
+      char message[200];
+      if (threads > 1) {
+        EXPECT_EQ_INT(VGL_E_ARENA_SMALL,
+                      vgl_instance_init_options(model, arena, bytes - 1, &options, &instance,
+                                                message, sizeof message));
+        EXPECT_STR_CONTAINS(message, "(for this thread count)");
+      }
+      ASSERT_TRUE(vgl_instance_init_options(model, arena, bytes, &options, &instance, message,
+                                            sizeof message) == VGL_OK);
+      EXPECT_EQ_INT(isa, instance.isa);
+      EXPECT_EQ_INT(threads, instance.threads);
+      for (int run = 0; run < 3; run++) {
+        alloc_counter_start();
+        const vgl_status status = vgl_instance_run(&instance, pixels, got);
+        EXPECT_EQ_INT(0, alloc_counter_stop());
+        EXPECT_EQ_INT(VGL_OK, status);
+        if (!have_reference) {
+          memcpy(want, got, sizeof want);
+          have_reference = true;
+        }
+        if (memcmp(got, want, sizeof want) != 0) {
+          char what[120];
+          snprintf(what, sizeof what, "isa %s threads %u run %d: logits differ from scalar",
+                   vgl_isa_name((vgl_isa)isa), threads, run);
+          vgl_test_fail(__FILE__, __LINE__, what);
+        }
+      }
+      vgl_instance_release(&instance);
+    }
+  }
+  vgl_model_close(model);
+}
+
 int main(int argc, char **argv) {
   vgl_test_init(argc, argv);
   VGL_RUN_TEST(model, opens_and_runs_like_the_plan);
+  VGL_RUN_TEST(model, every_isa_and_thread_count_gives_the_same_logits);
   VGL_RUN_TEST(model, deterministic_writer);
   VGL_RUN_TEST(model, toolkit_fixture);
   VGL_RUN_TEST(model, header_fields);

@@ -42,19 +42,25 @@ static bool run_conv_case(const conv_case *k) {
   int64_t *accs = malloc(out_n * sizeof(int64_t));
   if (got == NULL || want == NULL || accs == NULL) abort();
 
+  q8t_packed packed = {NULL, NULL};
+  if (!k->depthwise) {
+    packed = q8t_pack(VGL_Q8_CONV, k->out_c, k->kernel * k->kernel, k->in_c, weight, bias, NULL);
+  }
   if (k->depthwise) {
     vgl_qs8_dwconv_kxk_1x1__scalar(k->in_c, k->in_h, k->in_w, out_h, out_w, k->kernel,
                                    k->stride, k->pad, input, in_zp, weight, bias, stage.scale,
-                                   &stage.params, q8t_table(&stage), stage.residual, got);
+                                   &stage.params, q8t_table(&stage), stage.residual, got, 0, out_h);
   } else if (k->kernel == 1 && k->stride == 1 && k->pad == 0) {
-    vgl_qs8_conv_1x1_1x1__scalar(k->in_c, k->out_c, k->in_h * k->in_w, input, in_zp, weight,
-                                 bias, stage.scale, &stage.params, q8t_table(&stage),
+    vgl_qs8_conv_1x1_1x1__scalar(k->in_c, k->out_c, k->in_h * k->in_w, input, in_zp,
+                                 packed.weight, packed.bias, stage.scale, &stage.params, q8t_table(&stage),
                                  stage.residual, got);
   } else {
     vgl_qs8_conv_kxk_1x1__scalar(k->in_c, k->in_h, k->in_w, k->out_c, out_h, out_w, k->kernel,
-                                 k->stride, k->pad, input, in_zp, weight, bias, stage.scale,
-                                 &stage.params, q8t_table(&stage), stage.residual, got);
+                                 k->stride, k->pad, input, in_zp, packed.weight, packed.bias,
+                                 stage.scale, &stage.params, q8t_table(&stage), stage.residual,
+                                 got, 0, out_h);
   }
+  if (!k->depthwise) q8t_packed_free(&packed);
   ref_q8_conv(input, k->in_c, k->in_h, k->in_w, in_zp, weight, bias, k->out_c, out_h, out_w,
               k->kernel, k->stride, k->pad, k->depthwise, &stage.ref, want, accs);
 
@@ -141,8 +147,10 @@ VGL_TEST(qs8_conv_kxk, largest_reduction_at_extremes_does_not_overflow) {
   ASSERT_TRUE(vgl_qs8_requant_params_init(0, -128, 127, &params) == VGL_OK);
   int8_t got[2], want[2];
   int64_t accs[2];
-  vgl_qs8_conv_kxk_1x1__scalar(in_c, 3, 3, 2, 1, 1, 3, 1, 0, input, -128, weight, bias, scale,
-                               &params, NULL, NULL, got);
+  q8t_packed packed = q8t_pack(VGL_Q8_CONV, 2, 9, in_c, weight, bias, NULL);
+  vgl_qs8_conv_kxk_1x1__scalar(in_c, 3, 3, 2, 1, 1, 3, 1, 0, input, -128, packed.weight,
+                               packed.bias, scale, &params, NULL, NULL, got, 0, 1);
+  q8t_packed_free(&packed);
   const ref_q8_stage stage = {.scale = scale, .zero_point = 0, .qmin = -128, .qmax = 127};
   ref_q8_conv(input, in_c, 3, 3, -128, weight, bias, 2, 1, 1, 3, 1, 0, false, &stage, want,
               accs);
@@ -179,9 +187,11 @@ VGL_TEST(qs8_stem, rgb_pixels_with_pixel_zero_points) {
         q8t_stage_init(&stage, (q8t_tail)tail, out_c, out_n, 9 * in_c, m % 2 == 0);
         int8_t *got = malloc(out_n), *want = malloc(out_n);
         ASSERT_TRUE(got != NULL && want != NULL);
+        q8t_packed packed = q8t_pack(VGL_Q8_STEM, out_c, 9, in_c, weight, bias, pz);
         vgl_qs8_stem_kxk_1x1__scalar(in_c, in_h, in_w, out_c, out_h, out_w, 3, 2, 1, pixels, pz,
-                                     weight, bias, stage.scale, &stage.params, q8t_table(&stage),
-                                     got);
+                                     packed.weight, packed.bias, stage.scale, &stage.params,
+                                     q8t_table(&stage), got, 0, out_h);
+        q8t_packed_free(&packed);
         ref_q8_stem(pixels, in_c, in_h, in_w, pz, weight, bias, out_c, out_h, out_w, 3, 2, 1,
                     &stage.ref, want);
         char context[128];
@@ -210,8 +220,10 @@ VGL_TEST(qs8_stem, padding_pixels_contribute_nothing) {
   vgl_qs8_requant_params params;
   ASSERT_TRUE(vgl_qs8_requant_params_init(3, -128, 127, &params) == VGL_OK);
   int8_t out[4];
-  vgl_qs8_stem_kxk_1x1__scalar(3, 1, 1, 4, 1, 1, 3, 2, 1, pixel, pixel, weight, bias, scale,
-                               &params, NULL, out);
+  q8t_packed packed = q8t_pack(VGL_Q8_STEM, 4, 9, 3, weight, bias, pixel);
+  vgl_qs8_stem_kxk_1x1__scalar(3, 1, 1, 4, 1, 1, 3, 2, 1, pixel, pixel, packed.weight,
+                               packed.bias, scale, &params, NULL, out, 0, 1);
+  q8t_packed_free(&packed);
   EXPECT_EQ_INT(-75 + 3, out[0]);
   EXPECT_EQ_INT(0 + 3, out[1]);
   EXPECT_EQ_INT(2 + 3, out[2]);  // 1.75 -> 2
@@ -252,7 +264,9 @@ VGL_TEST(qs8_head, logits_are_one_float_multiply) {
       float *scale = q8t_scales(classes, c, false);
       const int32_t zp = q8t_int(-128, 127);
       float got[17], want[17];
-      vgl_qs8_head_1x1__scalar(c, classes, input, zp, weight, bias, scale, got);
+      q8t_packed packed = q8t_pack(VGL_Q8_HEAD, classes, 1, c, weight, bias, NULL);
+      vgl_qs8_head_1x1__scalar(c, classes, input, zp, packed.weight, packed.bias, scale, got);
+      q8t_packed_free(&packed);
       ref_q8_head(input, c, zp, weight, bias, scale, classes, want);
       for (size_t o = 0; o < classes; o++) {
         if (memcmp(&got[o], &want[o], sizeof(float)) != 0) {
@@ -345,8 +359,10 @@ VGL_TEST(qs8_conv_kxk, int8_tracks_fp32_within_quantization_error) {
   vgl_qs8_requant_params params;
   ASSERT_TRUE(vgl_qs8_requant_params_init(zp_y, -128, 127, &params) == VGL_OK);
   int8_t out[H * W * O];
-  vgl_qs8_conv_kxk_1x1__scalar(C, H, W, O, H, W, K, 1, 1, xq, zp_x, wq, bq, scale, &params,
-                               NULL, NULL, out);
+  q8t_packed packed = q8t_pack(VGL_Q8_CONV, O, K * K, C, wq, bq, NULL);
+  vgl_qs8_conv_kxk_1x1__scalar(C, H, W, O, H, W, K, 1, 1, xq, zp_x, packed.weight, packed.bias,
+                               scale, &params, NULL, NULL, out, 0, H);
+  q8t_packed_free(&packed);
   double worst = 0.0, total = 0.0;
   for (size_t i = 0; i < H * W * O; i++) {
     const size_t o = i % O;

@@ -24,8 +24,9 @@ static bool run_mrconv_case(size_t c, size_t h, size_t w, size_t hop, q8t_tail t
   uint8_t *scratch = malloc(c);
   int64_t *accs = malloc(n * sizeof(int64_t));
   if (got == NULL || want == NULL || scratch == NULL || accs == NULL) abort();
-  vgl_qs8_mrconv_1x1__scalar(c, h, w, hop, input, zp, weight, bias, stage.scale, &stage.params,
-                             q8t_table(&stage), stage.residual, scratch, got);
+  q8t_packed packed = q8t_pack(VGL_Q8_MRCONV, c, 2, c, weight, bias, NULL);
+  vgl_qs8_mrconv_1x1__scalar(c, h, w, hop, input, zp, packed.weight, packed.bias, stage.scale, &stage.params,
+                             q8t_table(&stage), stage.residual, scratch, got, 0, h);
   ref_q8_mrconv(input, c, h, w, hop, zp, weight, bias, &stage.ref, want, accs);
   char context[160];
   snprintf(context, sizeof context, "mrconv %zux%zux%zu hop %zu zp %d tail %s%s", c, h, w, hop,
@@ -34,6 +35,7 @@ static bool run_mrconv_case(size_t c, size_t h, size_t w, size_t hop, q8t_tail t
   free(input);
   free(weight);
   free(bias);
+  q8t_packed_free(&packed);
   free(got);
   free(want);
   free(scratch);
@@ -76,16 +78,20 @@ VGL_TEST(qs8_mrconv, xj_is_exact_on_codes) {
   ASSERT_TRUE(vgl_qs8_requant_params_init(0, -128, 127, &params) == VGL_OK);
   int8_t out[4];
   uint8_t scratch[1];
-  vgl_qs8_mrconv_1x1__scalar(1, 1, 4, 1, input, 5, weight, bias, scale, &params, NULL, NULL,
-                             scratch, out);
+  q8t_packed packed = q8t_pack(VGL_Q8_MRCONV, 1, 2, 1, weight, bias, NULL);
+  vgl_qs8_mrconv_1x1__scalar(1, 1, 4, 1, input, 5, packed.weight, packed.bias, scale, &params,
+                             NULL, NULL, scratch, out, 0, 1);
+  q8t_packed_free(&packed);
   EXPECT_EQ_INT(127, out[0]);
   EXPECT_EQ_INT(0, out[1]);
   EXPECT_EQ_INT(64, out[2]);
   EXPECT_EQ_INT(0, out[3]);
   // hop >= both sizes: xj == 0 everywhere, only the x half and the bias remain.
   const int8_t weight_x[2] = {2, 127};
-  vgl_qs8_mrconv_1x1__scalar(1, 1, 4, 4, input, 5, weight_x, bias, scale, &params, NULL, NULL,
-                             scratch, out);
+  packed = q8t_pack(VGL_Q8_MRCONV, 1, 2, 1, weight_x, bias, NULL);
+  vgl_qs8_mrconv_1x1__scalar(1, 1, 4, 4, input, 5, packed.weight, packed.bias, scale, &params,
+                             NULL, NULL, scratch, out, 0, 1);
+  q8t_packed_free(&packed);
   EXPECT_EQ_INT(-128, out[0]);  // 2 * (-128 - 5) * 0.5 = -133 clamps
   EXPECT_EQ_INT(122, out[1]);   // 2 * 122 * 0.5
   EXPECT_EQ_INT(-5, out[2]);

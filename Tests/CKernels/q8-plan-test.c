@@ -46,8 +46,9 @@ typedef struct net {
   vgl_q8_tensor tensors[kTensors];
   vgl_q8_op ops[kOps];
   vgl_q8_plan plan;
-  int8_t *weights[kOps];
+  int8_t *weights[kOps];  // the reference layout, for the references
   int32_t *biases[kOps];
+  q8t_packed packed[kOps];  // what the ops point at (DWCONV: unused, its layout is plain)
   float *scales[kOps];
   int8_t tables[kOps][256];
 } net;
@@ -106,18 +107,29 @@ static void net_build(net *n) {
                                           .scale = vgl_test_uniform(0.02f, 0.08f),
                                           .zero_point = q8t_int(-40, 40)};
     }
-    size_t rows = row->out_c, per_row = 0, terms = 1;
+    size_t rows = row->out_c, per_row = 0, terms = 1, taps = 0;
     switch (row->kind) {
       case VGL_Q8_STEM:
-      case VGL_Q8_CONV: per_row = terms = row->kernel * row->kernel * in->channels; break;
+      case VGL_Q8_CONV:
+        per_row = terms = row->kernel * row->kernel * in->channels;
+        taps = row->kernel * row->kernel;
+        break;
       case VGL_Q8_DWCONV: per_row = terms = row->kernel * row->kernel; break;
-      case VGL_Q8_MRCONV: per_row = terms = 2 * (size_t)in->channels; break;
-      case VGL_Q8_HEAD: per_row = terms = in->channels; break;
+      case VGL_Q8_MRCONV: per_row = terms = 2 * (size_t)in->channels; taps = 2; break;
+      case VGL_Q8_HEAD: per_row = terms = in->channels; taps = 1; break;
       default: rows = 1; break;  // GAP: one scale, no weight
     }
     if (per_row != 0) {
       n->weights[o] = q8t_weights(rows * per_row);
       n->biases[o] = q8t_biases(rows, 3000);
+    }
+    const int8_t *op_weight = n->weights[o];
+    const int32_t *op_bias = n->biases[o];
+    if (taps != 0) {
+      n->packed[o] = q8t_pack(row->kind, rows, taps, in->channels, n->weights[o], n->biases[o],
+                              kPixelZeroPoints);
+      op_weight = n->packed[o].weight;
+      op_bias = n->packed[o].bias;
     }
     // Scales that keep codes mid-range: about 40 / (5400 sqrt(terms)).
     n->scales[o] = q8t_scales(rows, terms, o % 3 == 0);
@@ -134,8 +146,8 @@ static void net_build(net *n) {
         .pad = row->pad,
         .hop = row->hop,
         .classes = row->kind == VGL_Q8_HEAD ? row->out_c : 0,
-        .weight = n->weights[o],
-        .bias = n->biases[o],
+        .weight = op_weight,
+        .bias = op_bias,
         .scale = n->scales[o],
         .input_zero_points = row->kind == VGL_Q8_STEM ? kPixelZeroPoints : NULL,
     };
@@ -171,6 +183,7 @@ static void net_free(net *n) {
   for (int o = 0; o < kOps; o++) {
     free(n->weights[o]);
     free(n->biases[o]);
+    if (n->packed[o].weight != NULL) q8t_packed_free(&n->packed[o]);
     free(n->scales[o]);
   }
 }
@@ -191,7 +204,7 @@ static void net_reference_run(const net *n, const uint8_t *pixels, net_reference
     const vgl_q8_op *op = &n->ops[o];
     const vgl_q8_tensor *in = &n->tensors[op->input];
     if (op->kind == VGL_Q8_HEAD) {
-      ref_q8_head(r->refs[op->input], in->channels, in->zero_point, op->weight, op->bias,
+      ref_q8_head(r->refs[op->input], in->channels, in->zero_point, n->weights[o], n->biases[o],
                   op->scale, op->classes, r->logits);
       continue;
     }
@@ -210,18 +223,18 @@ static void net_reference_run(const net *n, const uint8_t *pixels, net_reference
     switch (op->kind) {
       case VGL_Q8_STEM:
         ref_q8_stem(pixels, in->channels, in->height, in->width, op->input_zero_points,
-                    op->weight, op->bias, out->channels, out->height, out->width, op->kernel,
+                    n->weights[o], n->biases[o], out->channels, out->height, out->width, op->kernel,
                     op->stride, op->pad, &stage, y);
         break;
       case VGL_Q8_CONV:
       case VGL_Q8_DWCONV:
         ref_q8_conv(r->refs[op->input], in->channels, in->height, in->width, in->zero_point,
-                    op->weight, op->bias, out->channels, out->height, out->width, op->kernel,
+                    n->weights[o], n->biases[o], out->channels, out->height, out->width, op->kernel,
                     op->stride, op->pad, op->kind == VGL_Q8_DWCONV, &stage, y, NULL);
         break;
       case VGL_Q8_MRCONV:
         ref_q8_mrconv(r->refs[op->input], in->channels, in->height, in->width, op->hop,
-                      in->zero_point, op->weight, op->bias, &stage, y, NULL);
+                      in->zero_point, n->weights[o], n->biases[o], &stage, y, NULL);
         break;
       case VGL_Q8_GAP:
         ref_q8_gap(r->refs[op->input], in->channels, (size_t)in->height * in->width,
@@ -620,20 +633,37 @@ VGL_TEST(q8_validate, rejects_bad_numbers) {
 
   // Arrays: a -128 weight, a non-finite scale, a bias that could overflow, NULL pointers.
   int8_t weight[32 * 8];
-  memcpy(weight, n.weights[1], sizeof weight);
+  memcpy(weight, n.packed[1].weight, sizeof weight);
   weight[77] = -128;
   copy_plan(&n, &c);
   c.ops[1].weight = weight;
   EXPECT_REJECTED(&c.plan, VGL_E_BAD_PLAN,
-                  "op 1 (conv): weight 77 is -128; weights are symmetric in [-127, 127]");
+                  "op 1 (conv): weight 77 (row 3, reduction index 5) is -128; weights are "
+                  "symmetric in [-127, 127]");
+  // Packed layout: a weight sum that disagrees with the weights, a non-zero padding byte.
+  int32_t sums[64];
+  memcpy(sums, n.packed[1].bias, sizeof sums);
+  sums[32 + 4] += 1;
+  copy_plan(&n, &c);
+  c.ops[1].bias = sums;
+  EXPECT_REJECTED(&c.plan, VGL_E_BAD_PLAN, "op 1 (conv): weight sum[4] = ");
+  EXPECT_REJECTED(&c.plan, VGL_E_BAD_PLAN, "re-run vigil quantize");
+  int8_t stem_weight[32 * 9 * 4];
+  memcpy(stem_weight, n.packed[0].weight, (size_t)vgl_q8_packed_weight_bytes(n.tensors[1].channels, 9, 3));
+  stem_weight[3] = 1;  // row 0, channel 3 of tap 0: padding of the 3-channel input
+  copy_plan(&n, &c);
+  c.ops[0].weight = stem_weight;
+  EXPECT_REJECTED(&c.plan, VGL_E_BAD_PLAN,
+                  "op 0 (stem): packed weight byte 3 (row 0, reduction index 3) is padding but "
+                  "holds 1; padding must be zero");
   float scale[32];
   memcpy(scale, n.scales[1], sizeof scale);
   scale[31] = INFINITY;
   copy_plan(&n, &c);
   c.ops[1].scale = scale;
   EXPECT_REJECTED(&c.plan, VGL_E_BAD_PLAN, "op 1 (conv): scale[31] = inf is not finite and > 0");
-  int32_t bias[16];
-  memcpy(bias, n.biases[10], sizeof bias);
+  int32_t bias[32];
+  memcpy(bias, n.packed[10].bias, sizeof bias);
   bias[5] = INT32_MIN;  // 64 terms can reach 64 * 32385 = 2072640
   copy_plan(&n, &c);
   c.ops[10].bias = bias;
@@ -665,8 +695,8 @@ typedef struct mini_plan {
   vgl_q8_plan plan;
 } mini_plan;
 
-static int8_t g_zero_weights[2 * 49 * 1353];  // the largest weight a case reads
-static int32_t g_zero_biases[1400];
+static int8_t g_zero_weights[16 * 49 * 1400];  // the largest packed weight a case reads
+static int32_t g_zero_biases[2 * 1400];
 static float g_unit_scales[1400];
 
 static void mini_build(mini_plan *m, uint32_t h, uint32_t w, uint32_t mid_c, vgl_q8_op middle,

@@ -54,6 +54,31 @@ static inline float *q8t_scales(size_t n, size_t terms, bool ties) {
   return s;
 }
 
+/// The packed weight and bias-with-sums of a reference-layout weight w[rows][taps][channels]
+/// (vigil_q8.h "packed weights"), what kernels and plans take; free with q8t_packed_free.
+typedef struct q8t_packed {
+  int8_t *weight;
+  int32_t *bias;
+} q8t_packed;
+
+static inline q8t_packed q8t_pack(uint32_t kind, size_t rows, size_t taps, size_t channels,
+                                  const int8_t *weight, const int32_t *bias,
+                                  const uint8_t *pixel_zero_points) {
+  const size_t bytes = (size_t)vgl_q8_packed_weight_bytes(rows, taps, channels);
+  q8t_packed p = {malloc(bytes == 0 ? 1 : bytes), malloc(2 * rows * sizeof(int32_t) + 4)};
+  if (p.weight == NULL || p.bias == NULL) abort();
+  if (vgl_q8_pack(kind, rows, taps, channels, weight, bias, pixel_zero_points, p.weight,
+                  p.bias) != VGL_OK) {
+    abort();
+  }
+  return p;
+}
+
+static inline void q8t_packed_free(q8t_packed *p) {
+  free(p->weight);
+  free(p->bias);
+}
+
 typedef enum q8t_tail { Q8T_PLAIN, Q8T_GELU, Q8T_RESIDUAL } q8t_tail;
 
 /// Everything after the accumulator, for the kernel (params, table, residual) and the

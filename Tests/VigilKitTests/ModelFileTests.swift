@@ -86,61 +86,15 @@ enum TinyModel {
   /// Deterministic pixels, 3 x 16 x 16 HWC.
   static let pixels: [UInt8] = (0..<768).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) }
 
-  /// vgl_q8_run on a plan built directly from `m` (no file), for comparison.
+  /// The plan built directly from `m` in memory (``Int8Engine``, no file), for comparison.
   static func runDirect(_ m: QuantizedModel, pixels: [UInt8]) -> [Float] {
-    var keep: [UnsafeMutableRawPointer] = []
-    defer { keep.forEach { $0.deallocate() } }
-    func copy<E>(_ array: [E]) -> UnsafeMutablePointer<E>? {
-      guard !array.isEmpty else { return nil }
-      let p = UnsafeMutablePointer<E>.allocate(capacity: array.count)
-      p.initialize(from: array, count: array.count)
-      keep.append(UnsafeMutableRawPointer(p))
-      return p
+    do {
+      return try Int8Engine(m).run(pixels: pixels)
+    } catch {
+      preconditionFailure("\(error)")
     }
-    let tensors = m.tensors.map {
-      vgl_q8_tensor(channels: UInt32($0.channels), height: UInt32($0.height),
-                    width: UInt32($0.width), reserved: 0, offset: $0.offset, scale: $0.scale,
-                    zero_point: $0.zeroPoint)
-    }
-    var ops: [vgl_q8_op] = []
-    for o in m.ops {
-      var op = vgl_q8_op()
-      op.kind = o.kind.rawValue
-      op.input = UInt32(o.input)
-      op.output = o.output.map { UInt32($0) } ?? UInt32.max
-      op.residual = o.residual.map { UInt32($0) } ?? UInt32.max
-      op.kernel = UInt32(o.kernel); op.stride = UInt32(o.stride); op.pad = UInt32(o.pad)
-      op.hop = UInt32(o.hop); op.classes = UInt32(o.classes)
-      op.weight = UnsafePointer(copy(o.weight))
-      op.bias = UnsafePointer(copy(o.bias))
-      op.scale = UnsafePointer(copy(o.scale))
-      op.gelu_table = UnsafePointer(copy(o.geluTable ?? []))
-      op.input_zero_points = UnsafePointer(copy(o.inputZeroPoints ?? []))
-      let r = o.requant
-      let status = vgl_qs8_requant_params_init_residual(r.zeroPoint, r.qmin, r.qmax,
-                                                        r.residualZeroPoint, r.residualScale,
-                                                        &op.requant)
-      precondition(status == VGL_OK)
-      ops.append(op)
-    }
-    let tensorPointer = copy(tensors)!
-    let opPointer = copy(ops)!
-    var plan = vgl_q8_plan(tensor_count: UInt32(tensors.count), tensors: tensorPointer,
-                           op_count: UInt32(ops.count), ops: opPointer,
-                           input_tensor: UInt32(m.inputTensor), reserved: 0,
-                           scratch_offset: m.scratchOffset, scratch_bytes: m.scratchBytes,
-                           arena_bytes: m.arenaBytes)
-    var message = [CChar](repeating: 0, count: 256)
-    precondition(vgl_q8_plan_validate(&plan, &message, 256) == VGL_OK)
-    let arena = UnsafeMutableRawPointer.allocate(byteCount: Int(m.arenaBytes), alignment: 64)
-    defer { arena.deallocate() }
-    var logits = [Float](repeating: .nan, count: m.config.classes)
-    let status = logits.withUnsafeMutableBufferPointer { out in
-      vgl_q8_run(&plan, arena, m.arenaBytes, pixels, out.baseAddress, nil, nil)
-    }
-    precondition(status == VGL_OK)
-    return logits
   }
+
 }
 
 @Suite struct ModelFileTests {
@@ -245,9 +199,13 @@ enum TinyModel {
     b[good.count - 100] ^= 1
     Self.expectError(b) { if case .checksum = $0 { true } else { false } }
     b = good
-    b[28] = 2  // weight layout
+    b[28] = 1  // weight layout 1: the unpacked files of earlier toolkits
     Self.expectError(Self.withChecksum(b)) {
-      if case .unsupported(let m) = $0 { m.contains("weight layout 2") } else { false }
+      if case .unsupported(let m) = $0 { m.contains("weight layout 1") && m.contains("re-run `vigil quantize`") } else { false }
+    }
+    b[28] = 3  // a layout from the future
+    Self.expectError(Self.withChecksum(b)) {
+      if case .unsupported(let m) = $0 { m.contains("weight layout 3") } else { false }
     }
     b = good
     b[32] = 0  // section count

@@ -1,6 +1,7 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 
+import CKernels
 import Foundation
 import Testing
 import VigilCore
@@ -74,6 +75,40 @@ import VigilCore
     for (file, line) in zip(files, lines) {
       let top = (line["top"] as! [[String: Any]])[0]
       #expect(top["label"] as? String == byFile[(file as NSString).lastPathComponent], "\(file)")
+    }
+  }
+
+  /// The logits of every bundled frame, bit for bit, as recorded in
+  /// Tests/Fixtures/samples/logits.txt (one line per file: name, then each logit's IEEE bits in
+  /// hex). Recorded from the scalar reference before the packed weight layout existed, so a
+  /// re-quantized model, any kernel and any thread count must reproduce them exactly.
+  /// VIGIL_UPDATE_FIXTURES=1 rewrites the file.
+  @Test func logitsMatchTheRecordedOnes() throws {
+    let classifier = try Int8Classifier(path: Self.model)
+    let files = try Self.sampleFiles(".png") + Self.sampleFiles(".jpg")
+    var lines: [String] = []
+    for file in files {
+      let bits = try classifier.logits(path: file).map { String(format: "%08x", $0.bitPattern) }
+      lines.append(([(file as NSString).lastPathComponent] + bits).joined(separator: " "))
+    }
+    let text = lines.joined(separator: "\n") + "\n"
+    let fixture = Self.samples.appendingPathComponent("logits.txt")
+    if ProcessInfo.processInfo.environment["VIGIL_UPDATE_FIXTURES"] == "1" {
+      try Data(text.utf8).write(to: fixture)
+    }
+    let stored = try String(contentsOf: fixture, encoding: .utf8)
+    #expect(stored == text)
+    // Every kernel path this CPU runs and 1...4 threads: the same bits.
+    for isa in [VGL_ISA_SCALAR, VGL_ISA_AVX2, VGL_ISA_AVX512VNNI, VGL_ISA_NEON, VGL_ISA_NEONDOT]
+    where vgl_isa_supported(isa) != 0 {
+      for threads in 1...4 {
+        let other = try Int8Classifier(path: Self.model, threads: threads, isa: isa)
+        for (file, line) in zip(files, lines) {
+          let bits = try other.logits(path: file).map { String(format: "%08x", $0.bitPattern) }
+          #expect(([(file as NSString).lastPathComponent] + bits).joined(separator: " ") == line,
+                  "isa \(String(cString: vgl_isa_name(isa))) threads \(threads)")
+        }
+      }
     }
   }
 

@@ -21,7 +21,9 @@ void vgl_qs8_conv_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
                                   const int32_t *bias, const float *scale,
                                   const vgl_qs8_requant_params *params,
                                   const int8_t *gelu_table, const int8_t *residual,
-                                  int8_t *output) {
+                                  int8_t *output, size_t out_y_begin,
+    size_t out_y_end) {
+  VGL_DCHECK(out_y_begin <= out_y_end && out_y_end <= out_height);
   VGL_DCHECK(in_channels != 0 && in_height != 0 && in_width != 0);
   VGL_DCHECK(out_channels != 0 && out_height != 0 && out_width != 0);
   VGL_DCHECK(kernel != 0 && stride != 0 && pad < kernel);
@@ -29,7 +31,9 @@ void vgl_qs8_conv_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
   VGL_DCHECK(params != NULL && output != NULL);
   VGL_DCHECK(input_zero_point >= -128 && input_zero_point <= 127);
 
-  for (size_t out_y = 0; out_y < out_height; out_y++) {
+  const size_t tap_stride = vgl_qs8_packed_channels(in_channels);
+  const size_t depth = kernel * kernel * tap_stride;
+  for (size_t out_y = out_y_begin; out_y < out_y_end; out_y++) {
     for (size_t out_x = 0; out_x < out_width; out_x++) {
       for (size_t out_channel = 0; out_channel < out_channels; out_channel++) {
         int32_t acc = 0;
@@ -40,12 +44,13 @@ void vgl_qs8_conv_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
             const bool is_padding = in_y >= in_height || in_x >= in_width;
             if (is_padding) continue;
             const int8_t *x = input + (in_y * in_width + in_x) * in_channels;
-            const int8_t *w = weight + ((out_channel * kernel + ky) * kernel + kx) * in_channels;
+            const size_t tap = ky * kernel + kx;
             for (size_t in_channel = 0; in_channel < in_channels; in_channel++) {
               // Terms are at most 255 * 127 = 32385; the longest reduction in MobileViGv2 is
               // B's last downsample, 3 * 3 * 256 = 2304 terms: 74,615,040 < INT32_MAX (and
               // vgl_q8_plan_validate bounds terms * 32385 + |bias| by INT32_MAX for any plan).
-              acc += (int32_t)w[in_channel] * ((int32_t)x[in_channel] - input_zero_point);
+              const int8_t w = weight[vgl_qs8_packed_index(out_channel, tap * tap_stride + in_channel, depth)];
+              acc += (int32_t)w * ((int32_t)x[in_channel] - input_zero_point);
             }
           }
         }

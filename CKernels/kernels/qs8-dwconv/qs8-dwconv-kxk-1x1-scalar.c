@@ -19,7 +19,9 @@ void vgl_qs8_dwconv_kxk_1x1__scalar(size_t channels, size_t in_height, size_t in
                                     const int32_t *bias, const float *scale,
                                     const vgl_qs8_requant_params *params,
                                     const int8_t *gelu_table, const int8_t *residual,
-                                    int8_t *output) {
+                                    int8_t *output, size_t out_y_begin,
+    size_t out_y_end) {
+  VGL_DCHECK(out_y_begin <= out_y_end && out_y_end <= out_height);
   VGL_DCHECK(channels != 0 && in_height != 0 && in_width != 0);
   VGL_DCHECK(out_height != 0 && out_width != 0);
   VGL_DCHECK(kernel != 0 && stride != 0 && pad < kernel);
@@ -27,7 +29,7 @@ void vgl_qs8_dwconv_kxk_1x1__scalar(size_t channels, size_t in_height, size_t in
   VGL_DCHECK(params != NULL && output != NULL);
   VGL_DCHECK(input_zero_point >= -128 && input_zero_point <= 127);
 
-  for (size_t out_y = 0; out_y < out_height; out_y++) {
+  for (size_t out_y = out_y_begin; out_y < out_y_end; out_y++) {
     for (size_t out_x = 0; out_x < out_width; out_x++) {
       for (size_t channel = 0; channel < channels; channel++) {
         int32_t acc = 0;

@@ -18,12 +18,13 @@ void vgl_qs8_head_1x1__scalar(size_t in_channels, size_t classes, const int8_t *
   VGL_DCHECK(logits != NULL);
   VGL_DCHECK(input_zero_point >= -128 && input_zero_point <= 127);
 
+  const size_t depth = vgl_qs8_packed_channels(in_channels);
   for (size_t out_channel = 0; out_channel < classes; out_channel++) {
-    const int8_t *w = weight + out_channel * in_channels;
     int32_t acc = 0;
     for (size_t channel = 0; channel < in_channels; channel++) {
       // E = 768 inputs for MobileViGv2-B: 768 * 32385 = 24,871,680 < INT32_MAX.
-      acc += (int32_t)w[channel] * ((int32_t)input[channel] - input_zero_point);
+      const int8_t w = weight[vgl_qs8_packed_index(out_channel, channel, depth)];
+      acc += (int32_t)w * ((int32_t)input[channel] - input_zero_point);
     }
     acc += bias[out_channel];
     const float logit = (float)acc * scale[out_channel];

@@ -26,15 +26,20 @@ void vgl_qs8_mrconv_1x1__scalar(size_t channels, size_t height, size_t width, si
                                 const int8_t *input, int32_t input_zero_point,
                                 const int8_t *weight, const int32_t *bias, const float *scale,
                                 const vgl_qs8_requant_params *params, const int8_t *gelu_table,
-                                const int8_t *residual, uint8_t *xj_scratch, int8_t *output) {
+                                const int8_t *residual, uint8_t *xj_scratch, int8_t *output, size_t out_y_begin,
+    size_t out_y_end) {
+  VGL_DCHECK(out_y_begin <= out_y_end && out_y_end <= height);
   VGL_DCHECK(channels != 0 && height != 0 && width != 0);
   VGL_DCHECK(input != NULL && weight != NULL && bias != NULL && scale != NULL);
   VGL_DCHECK(params != NULL && xj_scratch != NULL && output != NULL);
   VGL_DCHECK(input_zero_point >= -128 && input_zero_point <= 127);
 
+  // Packed as 2 taps of `channels` (x, then xj), each padded to a multiple of 4.
+  const size_t tap = vgl_qs8_packed_channels(channels);
+  const size_t depth = 2 * tap;
   const bool roll_h = hop != 0 && hop < height;
   const bool roll_w = hop != 0 && hop < width;
-  for (size_t out_y = 0; out_y < height; out_y++) {
+  for (size_t out_y = out_y_begin; out_y < out_y_end; out_y++) {
     for (size_t out_x = 0; out_x < width; out_x++) {
       const size_t pixel = out_y * width + out_x;
       const int8_t *x = input + pixel * channels;
@@ -61,14 +66,15 @@ void vgl_qs8_mrconv_1x1__scalar(size_t channels, size_t height, size_t width, si
       }
 
       for (size_t out_channel = 0; out_channel < channels; out_channel++) {
-        const int8_t *w = weight + out_channel * 2 * channels;
         int32_t acc = 0;
         for (size_t channel = 0; channel < channels; channel++) {
           // Both halves: |x - zp| <= 255, 0 <= xj <= 255, |w| <= 127, so each term is at most
           // 32385. 2C terms; MobileViGv2-B's largest graph op has C = 512: 1024 * 32385 =
           // 33,162,240 < INT32_MAX (validation bounds 2C * 32385 + |bias| for any plan).
-          acc += (int32_t)w[channel] * ((int32_t)x[channel] - input_zero_point);
-          acc += (int32_t)w[channels + channel] * (int32_t)xj_scratch[channel];
+          const int8_t w_x = weight[vgl_qs8_packed_index(out_channel, channel, depth)];
+          const int8_t w_xj = weight[vgl_qs8_packed_index(out_channel, tap + channel, depth)];
+          acc += (int32_t)w_x * ((int32_t)x[channel] - input_zero_point);
+          acc += (int32_t)w_xj * (int32_t)xj_scratch[channel];
         }
         acc += bias[out_channel];
         const size_t at = pixel * channels + out_channel;

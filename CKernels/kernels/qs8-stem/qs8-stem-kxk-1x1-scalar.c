@@ -21,14 +21,18 @@ void vgl_qs8_stem_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
                                   const uint8_t *pixels, const uint8_t *pixel_zero_points,
                                   const int8_t *weight, const int32_t *bias, const float *scale,
                                   const vgl_qs8_requant_params *params,
-                                  const int8_t *gelu_table, int8_t *output) {
+                                  const int8_t *gelu_table, int8_t *output, size_t out_y_begin,
+    size_t out_y_end) {
+  VGL_DCHECK(out_y_begin <= out_y_end && out_y_end <= out_height);
   VGL_DCHECK(in_channels != 0 && in_height != 0 && in_width != 0);
   VGL_DCHECK(out_channels != 0 && out_height != 0 && out_width != 0);
   VGL_DCHECK(kernel != 0 && stride != 0 && pad < kernel);
   VGL_DCHECK(pixels != NULL && pixel_zero_points != NULL && weight != NULL && bias != NULL);
   VGL_DCHECK(scale != NULL && params != NULL && output != NULL);
 
-  for (size_t out_y = 0; out_y < out_height; out_y++) {
+  const size_t tap_stride = vgl_qs8_packed_channels(in_channels);
+  const size_t depth = kernel * kernel * tap_stride;
+  for (size_t out_y = out_y_begin; out_y < out_y_end; out_y++) {
     for (size_t out_x = 0; out_x < out_width; out_x++) {
       for (size_t out_channel = 0; out_channel < out_channels; out_channel++) {
         int32_t acc = 0;
@@ -39,11 +43,12 @@ void vgl_qs8_stem_kxk_1x1__scalar(size_t in_channels, size_t in_height, size_t i
             const bool is_padding = in_y >= in_height || in_x >= in_width;
             if (is_padding) continue;
             const uint8_t *p = pixels + (in_y * in_width + in_x) * in_channels;
-            const int8_t *w = weight + ((out_channel * kernel + ky) * kernel + kx) * in_channels;
+            const size_t tap = ky * kernel + kx;
             for (size_t channel = 0; channel < in_channels; channel++) {
               // |p - pz| <= 255, |w| <= 127; MobileViGv2's stem has 3 * 3 * 3 = 27 terms:
               // at most 874,395.
-              acc += (int32_t)w[channel] * ((int32_t)p[channel] - (int32_t)pixel_zero_points[channel]);
+              const int8_t w = weight[vgl_qs8_packed_index(out_channel, tap * tap_stride + channel, depth)];
+              acc += (int32_t)w * ((int32_t)p[channel] - (int32_t)pixel_zero_points[channel]);
             }
           }
         }

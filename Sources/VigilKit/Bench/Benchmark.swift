@@ -10,9 +10,11 @@ import VigilCore
 /// min, median, p90, max and mean. The timed loop calls the C runtime on buffers allocated
 /// before it (the arena, the pixels, the logits) and allocates nothing.
 ///
-/// Per-layer times come from a separate pass that runs the plan with an observer which reads
-/// the monotonic clock after every op; the observer adds a few hundred nanoseconds per op, so
-/// the per-layer sum slightly exceeds the whole-network figure.
+/// Per-layer times come from a separate pass that runs the instance with an observer which
+/// reads the monotonic clock after every op (with threads, the others wait at each op's end);
+/// the observer adds a few hundred nanoseconds per op, so the per-layer sum slightly exceeds
+/// the whole-network figure. The CPU time of each timed run (all the process's threads) is
+/// reported beside its wall time.
 public struct Benchmark {
   public struct Stats {
     public var min, median, p90, max, mean: Double  // milliseconds
@@ -26,18 +28,46 @@ public struct Benchmark {
     }
   }
 
+  /// One op type's share of the per-layer pass.
+  public struct OpType {
+    public var kind: String
+    public var ops: Int
+    public var milliseconds: Double
+    public var share: Double
+    public var macs: Int
+    public var gmacPerSecond: Double
+  }
+
   public var model: String
   public var runs: Int
   public var warmup: Int
   public var total: Stats
+  /// Process CPU time per timed run (all threads), milliseconds: the mean.
+  public var cpuMean: Double
+  /// With `fps`: the timed runs are paced at that rate, and this is the process CPU time per
+  /// frame over the whole loop, idle time between frames included (workers that spin when
+  /// idle show here); `cpuPerFrame / cpuMean` is the idle overhead.
+  public var fps: Double?
+  public var cpuPerFrame: Double?
   /// Per op: name, kind and the median time in milliseconds (empty unless requested).
   public var layers: [(name: String, kind: String, median: Double)]
+  /// Per op type, in the network's order of first appearance (empty unless requested).
+  public var opTypes: [OpType]
   public var arenaBytes: UInt64
   public var cpu: String
+  /// The kernel path and thread count the instance actually runs.
+  public var isa: String
+  public var threads: Int
 
   static func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
+  }
+
+  static func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
   }
 
@@ -51,36 +81,57 @@ public struct Benchmark {
     return "unknown"
   }
 
-  public init(path: String, runs: Int, warmup: Int, perLayer: Bool) throws {
+  /// - Parameters:
+  ///   - threads: threads per inference (1...64).
+  ///   - isa: the kernel path (`VGL_ISA_AUTO`: `VIGIL_ISA` or the best this CPU has).
+  public init(path: String, runs: Int, warmup: Int, perLayer: Bool, threads: Int = 1,
+              isa: vgl_isa = VGL_ISA_AUTO, fps: Double? = nil) throws {
     let info = try ModelInspection(path: path)
     try InputFile.requireRegular(path)
     let model = try Model(path: path)
-    let plan = model.plan
     let size = model.inputSize
-    let arenaBytes = model.arenaSize
-    var arena: UnsafeMutableRawPointer?
-    var message = [CChar](repeating: 0, count: 256)
-    let status = vgl_arena_alloc(arenaBytes, &arena, &message, message.count)
-    if let error = VigilError(status: status, message: cString(message)) { throw error }
-    defer { vgl_arena_free(arena) }
+    let classes = model.classes
+    let instance = try Instance(model, isa: isa, threads: threads)
     // A fixed, deterministic input: a smooth gradient.
-    var pixels = [UInt8](repeating: 0, count: size * size * 3)
+    let pixels = UnsafeMutablePointer<UInt8>.allocate(capacity: size * size * 3)
+    defer { pixels.deallocate() }
     for y in 0..<size { for x in 0..<size { for c in 0..<3 {
       pixels[(y * size + x) * 3 + c] = UInt8((x * 255 / max(size - 1, 1) + y * 97 + c * 61) % 256)
     } } }
-    var logits = [Float](repeating: 0, count: model.classes)
+    let logits = UnsafeMutablePointer<Float>.allocate(capacity: max(classes, 1))
+    defer { logits.deallocate() }
     func once() throws {
-      let s = vgl_q8_run(plan, arena, arenaBytes, pixels, &logits, nil, nil)
+      let s = instance.run(pixels: pixels, logits: logits, observer: nil, context: nil)
       if let error = VigilError(status: s, message: String(cString: vgl_status_string(s))) { throw error }
     }
     for _ in 0..<warmup { try once() }
     var samples = [Double](repeating: 0, count: runs)
+    var cpuTotal = 0.0
+    let loopCpu0 = Self.cpuNow()
+    let loopStart = Self.now()
     for i in 0..<runs {
+      if let fps {
+        // Sleep until frame i's slot, as a camera loop would.
+        let wait = loopStart + Double(i) * 1000 / fps - Self.now()
+        if wait > 0 { usleep(useconds_t(wait * 1000)) }
+      }
+      let c0 = Self.cpuNow()
       let t0 = Self.now()
       try once()
       samples[i] = Self.now() - t0
+      cpuTotal += Self.cpuNow() - c0
     }
+    if let fps {
+      // Through the end of the last frame's slot, so the idle after it counts too.
+      let wait = loopStart + Double(runs) * 1000 / fps - Self.now()
+      if wait > 0 { usleep(useconds_t(wait * 1000)) }
+      self.cpuPerFrame = (Self.cpuNow() - loopCpu0) / Double(max(runs, 1))
+    } else {
+      self.cpuPerFrame = nil
+    }
+    self.fps = fps
     var layerTimes: [(String, String, Double)] = []
+    var types: [OpType] = []
     if perLayer {
       final class Clock { var last = 0.0; var times: [[Double]] = [] }
       let clock = Clock()
@@ -88,28 +139,48 @@ public struct Benchmark {
       for _ in 0..<Swift.max(1, Swift.min(runs, 50)) {
         clock.last = Self.now()
         let ctx = Unmanaged.passUnretained(clock).toOpaque()
-        let s = vgl_q8_run(plan, arena, arenaBytes, pixels, &logits, { ctx, op, _, _ in
+        let s = instance.run(pixels: pixels, logits: logits, observer: { ctx, op, _, _ in
           let c = Unmanaged<Clock>.fromOpaque(ctx!).takeUnretainedValue()
           let t = Benchmark.now()
           c.times[Int(op)].append(t - c.last)
           c.last = t
-        }, ctx)
+        }, context: ctx)
         if let error = VigilError(status: s, message: String(cString: vgl_status_string(s))) { throw error }
       }
       layerTimes = info.layers.map { l in (l.name, l.kind, Stats(clock.times[l.index]).median) }
+      let sum = layerTimes.reduce(0) { $0 + $1.2 }
+      for (layer, timing) in zip(info.layers, layerTimes) {
+        if let i = types.firstIndex(where: { $0.kind == layer.kind }) {
+          types[i].ops += 1
+          types[i].milliseconds += timing.2
+          types[i].macs += layer.macs
+        } else {
+          types.append(OpType(kind: layer.kind, ops: 1, milliseconds: timing.2, share: 0,
+                              macs: layer.macs, gmacPerSecond: 0))
+        }
+      }
+      for i in types.indices {
+        types[i].share = sum > 0 ? types[i].milliseconds / sum : 0
+        types[i].gmacPerSecond = types[i].milliseconds > 0
+          ? Double(types[i].macs) / (types[i].milliseconds * 1e6) : 0
+      }
     }
     self.model = path
     self.runs = runs
     self.warmup = warmup
     self.total = Stats(samples)
+    self.cpuMean = runs > 0 ? cpuTotal / Double(runs) : 0
     self.layers = layerTimes
-    self.arenaBytes = arenaBytes
+    self.opTypes = types
+    self.arenaBytes = instance.arenaBytes
     self.cpu = Self.cpuName()
+    self.isa = String(cString: vgl_isa_name(instance.isa))
+    self.threads = instance.threads
   }
 
   /// The configuration line printed before the figures.
   public var configuration: String {
-    "model \(model), isa scalar (the reference kernels), threads 1, cpu \(cpu), arena \(arenaBytes) B, "
+    "model \(model), isa \(isa), threads \(threads), cpu \(cpu), arena \(arenaBytes) B, "
       + "warmup \(warmup), runs \(runs)"
   }
 
@@ -117,10 +188,17 @@ public struct Benchmark {
     let layerJSON = layers.map {
       "{\"name\": \(jsonString($0.name)), \"op\": \(jsonString($0.kind)), \"median_ms\": \(jsonNumber($0.median))}"
     }
-    return "{\"model\": \(jsonString(model)), \"isa\": \"scalar\", \"threads\": 1, "
+    let typeJSON = opTypes.map {
+      "{\"op\": \(jsonString($0.kind)), \"ops\": \($0.ops), \"ms\": \(jsonNumber($0.milliseconds)), "
+        + "\"share\": \(jsonNumber($0.share)), \"macs\": \($0.macs), \"gmac_per_s\": \(jsonNumber($0.gmacPerSecond))}"
+    }
+    return "{\"model\": \(jsonString(model)), \"isa\": \(jsonString(isa)), \"threads\": \(threads), "
       + "\"cpu\": \(jsonString(cpu)), \"arena_bytes\": \(arenaBytes), \"warmup\": \(warmup), "
       + "\"runs\": \(runs), \"min_ms\": \(jsonNumber(total.min)), \"median_ms\": \(jsonNumber(total.median)), "
       + "\"p90_ms\": \(jsonNumber(total.p90)), \"max_ms\": \(jsonNumber(total.max)), "
-      + "\"mean_ms\": \(jsonNumber(total.mean)), \"layers\": [\(layerJSON.joined(separator: ", "))]}"
+      + "\"mean_ms\": \(jsonNumber(total.mean)), \"cpu_ms_mean\": \(jsonNumber(cpuMean)), "
+      + (fps.map { "\"fps\": \(jsonNumber($0)), \"cpu_ms_per_frame\": \(jsonNumber(cpuPerFrame ?? 0)), " } ?? "")
+      + "\"op_types\": [\(typeJSON.joined(separator: ", "))], "
+      + "\"layers\": [\(layerJSON.joined(separator: ", "))]}"
   }
 }

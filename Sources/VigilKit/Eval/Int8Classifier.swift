@@ -1,6 +1,7 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 
+import CKernels
 import VigilCore
 
 /// Classifies with an int8 `.vigil` model on the C runtime: decode, the model's own
@@ -15,14 +16,18 @@ public final class Int8Classifier: ImageClassifier {
   public let labels: [String]
   public let preprocessing: Preprocessing
 
-  public init(path: String) throws {
+  /// - Parameters:
+  ///   - threads: threads per inference (1...64); every count gives the same logits.
+  ///   - isa: the kernel path (`VGL_ISA_AUTO`: `VIGIL_ISA` or the best); every path gives the
+  ///     same logits.
+  public init(path: String, threads: Int = 1, isa: vgl_isa = VGL_ISA_AUTO) throws {
     try InputFile.requireRegular(path)
     let model = try Model(path: path)
     classes = model.classes
     labels = model.labels
     preprocessing = Preprocessing(model: model)
     try preprocessing.validate()
-    instance = try Instance(model)
+    instance = try Instance(model, isa: isa, threads: threads)
   }
 
   public func logits(image: RGBImage) throws -> [Float] {

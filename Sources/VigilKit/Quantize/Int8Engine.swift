@@ -6,7 +6,8 @@ import VigilCore
 
 /// Runs a ``QuantizedModel`` on the C int8 runtime, straight from memory (no `.vigil` file).
 ///
-/// `init` copies every weight, bias, scale and table into buffers it owns, builds the
+/// `init` packs the weights as the model file does (``QuantizedModel/Op/packed(inputChannels:)``)
+/// and copies them, every bias, scale and table into buffers it owns, builds the
 /// `vgl_q8_plan` pointing into them, checks it with `vgl_q8_plan_validate` (its message
 /// becomes the thrown error) and allocates the arena once, 64-byte aligned. `run` copies
 /// nothing into C but the pixels; it is not reentrant (one arena), so use one engine per
@@ -65,8 +66,10 @@ public final class Int8Engine {
       c.pad = UInt32(op.pad)
       c.hop = UInt32(op.hop)
       c.classes = UInt32(op.classes)
-      c.weight = storage.keep(op.weight)
-      c.bias = storage.keep(op.bias)
+      let inputChannels = model.tensors.indices.contains(op.input) ? model.tensors[op.input].channels : 0
+      let (weight, bias) = op.packed(inputChannels: inputChannels) ?? (op.weight, op.bias)
+      c.weight = storage.keep(weight)
+      c.bias = storage.keep(bias)
       c.scale = storage.keep(op.scale)
       c.gelu_table = op.geluTable.flatMap { storage.keep($0) }
       c.input_zero_points = op.inputZeroPoints.flatMap { storage.keep($0) }

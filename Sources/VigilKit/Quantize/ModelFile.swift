@@ -1,6 +1,7 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 
+import CKernels
 import Foundation
 
 /// The `.vigil` writer: packs a ``QuantizedModel`` into the file format of
@@ -16,8 +17,9 @@ import Foundation
 public enum ModelFile {
   /// The format version written (header bytes 8..11).
   public static let formatVersion: UInt32 = 1
-  /// The weight layout written: 1, the portable layout of vigil_q8.h.
-  public static let referenceLayout: UInt32 = 1
+  /// The weight layout written: 2, the packed layout of vigil_q8.h ("packed weights") that
+  /// every path reads in place.
+  public static let packedLayout: UInt32 = 2
   static let alignment = 64
   static let noTensor = UInt32.max
 
@@ -104,8 +106,12 @@ public enum ModelFile {
       ops.f32(op.requant.residualScale)
       string(op.name, into: &ops)
       ops.u32(0)
-      array(op.weight.map { UInt8(bitPattern: $0) })
-      array(op.bias.flatMap { littleEndian(UInt32(bitPattern: $0)) })
+      // The packing step: what the kernels read in place. Shapes that do not fit the kind are
+      // written as they are, for the loader to refuse with its message.
+      let inputChannels = m.tensors.indices.contains(op.input) ? m.tensors[op.input].channels : 0
+      let (weight, bias) = op.packed(inputChannels: inputChannels) ?? (op.weight, op.bias)
+      array(weight.map { UInt8(bitPattern: $0) })
+      array(bias.flatMap { littleEndian(UInt32(bitPattern: $0)) })
       array(op.scale.flatMap { littleEndian($0.bitPattern) })
       array((op.geluTable ?? []).map { UInt8(bitPattern: $0) })
       array(op.inputZeroPoints ?? [])
@@ -137,7 +143,7 @@ public enum ModelFile {
     file.u32(64)  // header bytes
     file.u64(0)  // file bytes, patched below
     file.u32(0)  // checksum, patched below
-    file.u32(referenceLayout)
+    file.u32(packedLayout)
     file.u32(UInt32(truncatingIfNeeded: sections.count))
     file.u32(32)  // section entry bytes
     file.u64(64)  // section table offset

@@ -1,6 +1,8 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 
+import CKernels
+
 /// An int8 network ready to be packed into a `.vigil` file: the Swift mirror of
 /// `vgl_q8_plan` (CKernels/include/vigil_q8.h) plus what the file carries around it.
 ///
@@ -48,7 +50,8 @@ public struct QuantizedModel: Sendable, Equatable {
     public var output: Int?
     public var residual: Int?
     public var kernel = 0, stride = 0, pad = 0, hop = 0, classes = 0
-    /// Layout per kind (vigil_q8.h); empty for GAP.
+    /// The reference layout per kind (vigil_q8.h: `[out][ky][kx][in]`, `[k][k][C]`, `[C][2C]`,
+    /// `[classes][E]`); empty for GAP. The writer packs it (``packed(inputChannels:)``).
     public var weight: [Int8] = []
     /// Per output channel; empty for GAP.
     public var bias: [Int32] = []
@@ -93,5 +96,45 @@ public struct QuantizedModel: Sendable, Equatable {
     self.tensors = tensors; self.ops = ops; self.inputTensor = inputTensor
     self.scratchOffset = scratchOffset; self.scratchBytes = scratchBytes
     self.arenaBytes = arenaBytes; self.metadata = metadata
+  }
+}
+
+extension QuantizedModel.Op {
+  /// The weight and bias arrays as the model file stores them and every kernel reads them:
+  /// STEM, CONV, MRCONV and HEAD weights packed in blocks of 16 rows by 4 reduction bytes,
+  /// their bias arrays followed by the weight sums (vigil_q8.h, "packed weights", through
+  /// `vgl_q8_pack`); DWCONV and GAP as they are. nil when the shapes do not fit the kind
+  /// (the loader then refuses the plan with its message).
+  public func packed(inputChannels: Int) -> (weight: [Int8], bias: [Int32])? {
+    let taps: Int
+    switch kind {
+    case .stem, .conv: taps = kernel * kernel
+    case .mrconv: taps = 2
+    case .head: taps = 1
+    case .dwconv, .gap: return (weight, bias)
+    }
+    let rows = bias.count
+    guard rows > 0, taps > 0, inputChannels > 0, weight.count == rows * taps * inputChannels else {
+      return nil
+    }
+    let bytes = vgl_q8_packed_weight_bytes(UInt64(rows), UInt64(taps), UInt64(inputChannels))
+    guard bytes != UInt64.max, bytes <= UInt64(Int.max / 2) else { return nil }
+    var packedWeight = [Int8](repeating: 0, count: Int(bytes))
+    var packedBias = [Int32](repeating: 0, count: 2 * rows)
+    let zeroPoints = inputZeroPoints ?? []
+    if kind == .stem && zeroPoints.count != inputChannels { return nil }
+    let status = weight.withUnsafeBufferPointer { w in
+      bias.withUnsafeBufferPointer { b in
+        zeroPoints.withUnsafeBufferPointer { z in
+          packedWeight.withUnsafeMutableBufferPointer { pw in
+            packedBias.withUnsafeMutableBufferPointer { pb in
+              vgl_q8_pack(kind.rawValue, rows, taps, inputChannels, w.baseAddress, b.baseAddress,
+                          z.baseAddress, pw.baseAddress, pb.baseAddress)
+            }
+          }
+        }
+      }
+    }
+    return status == VGL_OK ? (packedWeight, packedBias) : nil
   }
 }

@@ -1,0 +1,197 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+#define _POSIX_C_SOURCE 200809L
+#include "pool.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "runtime-internal.h"
+
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
+// Pause one spin iteration without leaving the core.
+static inline void spin_pause(void) {
+#if defined(__x86_64__)
+  _mm_pause();
+#elif defined(__aarch64__) || (defined(__arm__) && defined(__ARM_ARCH_7A__))
+  __asm__ volatile("yield");
+#endif
+}
+
+// Spin iterations (a pause is 15-60 ns) before a waiter yields the CPU (barrier, about
+// 30-120 us) or sleeps (a worker between jobs, about 5-20 us: an idle instance sleeps).
+enum { kSpinBeforeYield = 2000, kSpinBeforeSleep = 300 };
+
+typedef struct worker_arg {
+  struct vgl_pool *pool;
+  uint32_t index;
+} worker_arg;
+
+struct vgl_pool {
+  worker_arg args[VGL_MAX_THREADS - 1];  // in the pool: a worker frees nothing when it starts
+  uint32_t threads;  // the caller included
+  pthread_t workers[VGL_MAX_THREADS - 1];
+  uint32_t started;
+  pthread_mutex_t mutex;
+  pthread_cond_t wake;
+  atomic_uint generation;  // bumped per job (and at stop)
+  atomic_uint finished;    // workers done with the current job
+  atomic_uint arrived;     // barrier
+  atomic_uint phase;
+  atomic_int stop;
+  vgl_pool_job job;
+  void *context;
+};
+
+static void *worker_main(void *raw) {
+  vgl_pool *pool = ((worker_arg *)raw)->pool;
+  const uint32_t index = ((worker_arg *)raw)->index;
+  // The generation when the pool was made: a job posted before this thread first looks is
+  // still seen as new.
+  unsigned seen = 0;
+  for (;;) {
+    unsigned now = atomic_load(&pool->generation);
+    for (int i = 0; i < kSpinBeforeSleep && now == seen; i++) {
+      spin_pause();
+      now = atomic_load(&pool->generation);
+    }
+    if (now == seen) {
+      pthread_mutex_lock(&pool->mutex);
+      while ((now = atomic_load(&pool->generation)) == seen && !atomic_load(&pool->stop)) {
+        pthread_cond_wait(&pool->wake, &pool->mutex);
+      }
+      pthread_mutex_unlock(&pool->mutex);
+    }
+    if (atomic_load(&pool->stop)) return NULL;
+    seen = now;
+    pool->job(pool->context, index);
+    atomic_fetch_add(&pool->finished, 1u);
+  }
+}
+
+vgl_status vgl_pool_create(uint32_t threads, vgl_pool **pool_out, char *message,
+                           size_t message_capacity) {
+  if (pool_out == NULL || threads < 2 || threads > VGL_MAX_THREADS) {
+    return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
+                    "threads %u is not in 2..%u", threads, VGL_MAX_THREADS);
+  }
+  vgl_pool *pool = calloc(1, sizeof *pool);
+  if (pool == NULL) {
+    return vgl_fail(VGL_E_OUT_OF_MEMORY, message, message_capacity,
+                    "no memory for a pool of %u threads", threads);
+  }
+  pool->threads = threads;
+  atomic_init(&pool->generation, 0u);
+  atomic_init(&pool->finished, 0u);
+  atomic_init(&pool->arrived, 0u);
+  atomic_init(&pool->phase, 0u);
+  atomic_init(&pool->stop, 0);
+  if (pthread_mutex_init(&pool->mutex, NULL) != 0 || pthread_cond_init(&pool->wake, NULL) != 0) {
+    free(pool);
+    return vgl_fail(VGL_E_OUT_OF_MEMORY, message, message_capacity,
+                    "cannot make the pool's mutex and condition variable");
+  }
+  for (uint32_t i = 1; i < threads; i++) {
+    worker_arg *arg = &pool->args[i - 1];
+    arg->pool = pool;
+    arg->index = i;
+    if (pthread_create(&pool->workers[i - 1], NULL, worker_main, arg) != 0) {
+      vgl_pool_destroy(pool);
+      return vgl_fail(VGL_E_OUT_OF_MEMORY, message, message_capacity,
+                      "cannot start worker thread %u of %u", i, threads);
+    }
+    pool->started = i;
+  }
+  *pool_out = pool;
+  return VGL_OK;
+}
+
+void vgl_pool_destroy(vgl_pool *pool) {
+  if (pool == NULL) return;
+  pthread_mutex_lock(&pool->mutex);
+  atomic_store(&pool->stop, 1);
+  atomic_fetch_add(&pool->generation, 1u);
+  pthread_cond_broadcast(&pool->wake);
+  pthread_mutex_unlock(&pool->mutex);
+  for (uint32_t i = 0; i < pool->started; i++) pthread_join(pool->workers[i], NULL);
+  pthread_cond_destroy(&pool->wake);
+  pthread_mutex_destroy(&pool->mutex);
+  free(pool);
+}
+
+void vgl_pool_run(vgl_pool *pool, vgl_pool_job job, void *context) {
+  pool->job = job;
+  pool->context = context;
+  atomic_store(&pool->finished, 0u);
+  pthread_mutex_lock(&pool->mutex);
+  atomic_fetch_add(&pool->generation, 1u);
+  pthread_cond_broadcast(&pool->wake);
+  pthread_mutex_unlock(&pool->mutex);
+  job(context, 0);
+  const unsigned workers = pool->threads - 1;
+  for (int i = 0; atomic_load(&pool->finished) != workers; i++) {
+    if (i < kSpinBeforeYield) {
+      spin_pause();
+    } else {
+      sched_yield();
+    }
+  }
+}
+
+void vgl_pool_barrier(vgl_pool *pool) {
+  if (pool == NULL) return;
+  const unsigned phase = atomic_load(&pool->phase);
+  if (atomic_fetch_add(&pool->arrived, 1u) + 1u == pool->threads) {
+    atomic_store(&pool->arrived, 0u);
+    atomic_fetch_add(&pool->phase, 1u);
+    return;
+  }
+  for (int i = 0; atomic_load(&pool->phase) == phase; i++) {
+    if (i < kSpinBeforeYield) {
+      spin_pause();
+    } else {
+      sched_yield();
+    }
+  }
+}
+
+void vgl_fp_env_enter(vgl_fp_env *env) {
+#if defined(__x86_64__)
+  env->saved = _mm_getcsr();
+  _mm_setcsr(0x1F80u);  // all exceptions masked, round to nearest, no FTZ, no DAZ
+#elif defined(__aarch64__)
+  uint64_t fpcr;
+  __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+  env->saved = fpcr;
+  // RMode (bits 22-23) = 0: round to nearest; FZ (bit 24) = 0; FZ16 (bit 19) = 0.
+  fpcr &= ~((UINT64_C(3) << 22) | (UINT64_C(1) << 24) | (UINT64_C(1) << 19));
+  __asm__ volatile("msr fpcr, %0" : : "r"(fpcr));
+#elif defined(__arm__) && defined(__ARM_PCS_VFP)
+  uint32_t fpscr;
+  __asm__ volatile("vmrs %0, fpscr" : "=r"(fpscr));
+  env->saved = fpscr;
+  fpscr &= ~((UINT32_C(3) << 22) | (UINT32_C(1) << 24));
+  __asm__ volatile("vmsr fpscr, %0" : : "r"(fpscr));
+#else
+  env->saved = 0;
+#endif
+}
+
+void vgl_fp_env_exit(const vgl_fp_env *env) {
+#if defined(__x86_64__)
+  _mm_setcsr((unsigned)env->saved);
+#elif defined(__aarch64__)
+  const uint64_t fpcr = env->saved;
+  __asm__ volatile("msr fpcr, %0" : : "r"(fpcr));
+#elif defined(__arm__) && defined(__ARM_PCS_VFP)
+  const uint32_t fpscr = (uint32_t)env->saved;
+  __asm__ volatile("vmsr fpscr, %0" : : "r"(fpscr));
+#else
+  (void)env;
+#endif
+}
