@@ -15,6 +15,8 @@ echo "== C runtime tests (armv7, qemu)"
 bash Tools/cross-test.sh armv7
 echo "== Model loader fuzz smoke (libFuzzer, 20 s)"
 bash Tools/fuzz.sh 20
+echo "== HTTP request parser fuzz smoke (libFuzzer, 10 s)"
+bash Tools/fuzz-http.sh 10
 echo "== VigilCore in Embedded Swift"
 bash Tools/embedded-check.sh
 echo "== Swift tests"
