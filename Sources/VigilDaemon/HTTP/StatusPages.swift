@@ -303,7 +303,7 @@ final class StatusPages {
     } else {
       w.text("ok\">healthy")
     }
-    w.text("</p>\n<div class=\"row\">\n<div class=\"card\"><img id=\"frame\" alt=\"latest classified frame\" src=\"/snapshot.jpg?f=")
+    w.text("</p>\n<div class=\"row\">\n<div class=\"card\"><img id=\"frame\" alt=\"latest classified frame\" onload=\"document.body.dataset.frame=this.naturalWidth+'x'+this.naturalHeight\" src=\"/snapshot.jpg?f=")
     w.uint(v.frameGeneration)
     w.text("\"><p>frame ")
     w.uint(s.frameSequence)
