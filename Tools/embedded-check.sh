@@ -5,7 +5,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/.build-embedded"
-mkdir -p "$out/modules"
+# A fresh Clang module cache each run: CVigilSys's module map is an umbrella directory, and a
+# cached module does not notice a header added to it.
+rm -rf "$out/module-cache"
+mkdir -p "$out/modules" "$out/module-cache"
 # CVigilIO has no module map of its own (SwiftPM makes one); give the compiler one here.
 cat > "$out/modules/module.modulemap" <<MAP
 module CVigilIO {
@@ -19,6 +22,7 @@ args=(
   -enable-experimental-feature Embedded
   -wmo -parse-as-library -Osize
   -module-name VigilCore
+  -module-cache-path "$out/module-cache"
   -I "$root/CKernels/include"
   -I "$out/modules"
   -emit-module -emit-module-path "$out/VigilCore.swiftmodule"
@@ -32,6 +36,7 @@ daemon_args=(
   -enable-experimental-feature Embedded
   -wmo -parse-as-library -Osize
   -module-name VigilDaemon
+  -module-cache-path "$out/module-cache"
   -I "$out" -I "$root/CKernels/include" -I "$out/modules"
   -I "$root/Sources/CVigilSys/include"
   -c -o "$out/VigilDaemon.o"

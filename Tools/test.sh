@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every Vigil test on this machine: installs what is missing, then the C runtime tests
 # (native, and cross-built under qemu for aarch64 and armv7), a short fuzz run of the model
-# loader, the Embedded-Swift check of the core, and the Swift test suite (which runs the built
-# CLI too).
+# loader, the Embedded-Swift check of the core and the daemon, the daemon on the kernel's vivid
+# camera in qemu-system, the Swift test suite (which runs the built CLI too) and a short soak of
+# the daemon.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -17,8 +18,18 @@ echo "== Model loader fuzz smoke (libFuzzer, 20 s)"
 bash Tools/fuzz.sh 20
 echo "== HTTP request parser fuzz smoke (libFuzzer, 10 s)"
 bash Tools/fuzz-http.sh 10
-echo "== VigilCore in Embedded Swift"
+echo "== VigilCore and VigilDaemon in Embedded Swift"
 bash Tools/embedded-check.sh
+echo "== V4L2 camera on a real driver (vivid in qemu-system-x86_64, about 45 s)"
+bash Tools/vivid-test.sh x86_64
 echo "== Swift tests"
 swift build --build-tests
 swift test --skip-build
+echo "== Daemon soak smoke (3,000 synthetic frames; the full run is Tools/soak.sh)"
+VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/soak.sh 3000
+echo "== HTTP status: /metrics through prometheus_client's parser"
+VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/metrics-check.sh
+echo "== HTTP status: hostile clients smoke (1,000 requests, 20 slow clients; full run: Tools/http-load.py)"
+VIGIL="$(swift build --show-bin-path)/vigil" python3 Tools/http-load.py --smoke
+echo "== HTTP status: headless Chromium loads the live page"
+VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/browser-check.sh

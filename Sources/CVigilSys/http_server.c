@@ -11,9 +11,12 @@
 // -> free. Each state has a deadline, so no client can hold a slot longer than
 // request_timeout + write_timeout + linger: a client that sends a byte a second gets 408 when
 // its request deadline passes (the deadline runs from accept, not from the last byte), and a
-// client that never reads is closed when its write deadline passes. When every slot is busy, a
-// new connection is accepted, answered with a fixed 503 (one non-blocking send) and closed at
-// once, so nothing queues beyond the kernel's listen backlog (2 x slots). LINGERING reads and
+// client that never reads is closed when its write deadline passes. When every slot is busy, the
+// connection that has been sending its request longest is evicted (answered 503 and closed) if
+// it has been at it for evict_after_ms: a loopback or LAN request arrives in one packet, so
+// under pressure slow clients make room for quick ones instead of starving them. With no
+// connection to evict, the newcomer is answered with a fixed 503 (one non-blocking send) and
+// closed at once, so nothing queues beyond the kernel's listen backlog (2 x slots). LINGERING reads and
 // discards what the client still sends after the response (shut down for writing), so a close
 // with unread bytes does not reset the connection before the client read its answer.
 //
@@ -43,6 +46,7 @@ typedef struct slot {
   int fd;
   int state;
   uint64_t deadline_ns;
+  uint64_t accepted_ns;
   size_t request_length;
   size_t head_length;
   size_t body_length;   // bytes to send after the head (0 for HEAD)
@@ -228,6 +232,24 @@ static void accept_some(vhttp_server *s, uint64_t now) {
     for (int i = 0; i < s->config.slots; i++) {
       if (s->slots[i].state == SLOT_FREE) { free_slot = &s->slots[i]; break; }
     }
+    if (!free_slot && s->config.evict_after_ms >= 0) {
+      slot *oldest = NULL;
+      for (int i = 0; i < s->config.slots; i++) {
+        slot *c = &s->slots[i];
+        if (c->state != SLOT_READING) continue;
+        if (now - c->accepted_ns < (uint64_t)s->config.evict_after_ms * 1000000ull) continue;
+        if (!oldest || c->accepted_ns < oldest->accepted_ns) oldest = c;
+      }
+      if (oldest) {
+        ssize_t ignored = send(oldest->fd, refused_response, sizeof refused_response - 1,
+                               MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)ignored;
+        close_slot(oldest);
+        count(s, &s->stats.evicted);
+        count_response(s, 503);
+        free_slot = oldest;
+      }
+    }
     if (!free_slot) {
       ssize_t ignored = send(fd, refused_response, sizeof refused_response - 1,
                              MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -240,6 +262,7 @@ static void accept_some(vhttp_server *s, uint64_t now) {
     free_slot->fd = fd;
     free_slot->state = SLOT_READING;
     free_slot->request_length = 0;
+    free_slot->accepted_ns = now;
     free_slot->deadline_ns = now + (uint64_t)s->config.request_timeout_ms * 1000000ull;
     count(s, &s->stats.accepted);
   }
@@ -325,9 +348,10 @@ vhttp_server *vhttp_server_start(const vhttp_config *config, char *message, size
   }
   if (config->slots < 1 || config->slots > MAX_SLOTS || config->port < 0 || config->port > 65535 ||
       config->request_timeout_ms < 1 || config->write_timeout_ms < 1 || config->linger_ms < 0 ||
+      config->evict_after_ms < -1 ||
       config->body_capacity < 256) {
     return start_failed(NULL, message, cap, "bad server limits (slots 1...64, port 0...65535, "
-                        "positive timeouts, body capacity >= 256)", 0);
+                        "positive timeouts, evict_after_ms >= -1, body capacity >= 256)", 0);
   }
   vhttp_server *s = calloc(1, sizeof *s);
   if (!s) return start_failed(NULL, message, cap, "out of memory", 0);

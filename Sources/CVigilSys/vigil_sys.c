@@ -141,6 +141,14 @@ int vsys_signals_install(void) {
       || sigaction(SIGHUP, &action, NULL) != 0)
     return -1;
   signal(SIGPIPE, SIG_IGN);
+  // A parent may have blocked these (the mask is inherited across exec): unblock them, or a
+  // stop request would never arrive.
+  sigset_t wanted;
+  sigemptyset(&wanted);
+  sigaddset(&wanted, SIGTERM);
+  sigaddset(&wanted, SIGINT);
+  sigaddset(&wanted, SIGHUP);
+  if (pthread_sigmask(SIG_UNBLOCK, &wanted, NULL) != 0) return -1;
   return signal_pipe[0];
 }
 

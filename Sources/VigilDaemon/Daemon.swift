@@ -45,6 +45,8 @@ public enum StopReason: Equatable {
   case ended
   /// `max-results` results were written.
   case maxResults
+  /// `max-frames` frames were captured.
+  case maxFrames
 }
 
 /// The daemon: one loop that takes the newest frame from a source, classifies it, smooths and
@@ -186,6 +188,9 @@ public struct Daemon: ~Copyable {
         try writeError("reconnected", why)
       }
       board.publish(snapshot)
+      if options.maxFrames > 0 && snapshot.counters.captured >= UInt64(options.maxFrames) {
+        return .maxFrames
+      }
     }
   }
 
@@ -379,6 +384,7 @@ public struct Daemon: ~Copyable {
     case .signal(let s): json.string(s == 2 ? "SIGINT" : s == 15 ? "SIGTERM" : "signal \(s)")
     case .ended: json.string("ended")
     case .maxResults: json.string("max-results")
+    case .maxFrames: json.string("max-frames")
     }
     let c = snapshot.counters
     json.key("captured"); json.uint(c.captured)

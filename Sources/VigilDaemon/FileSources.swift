@@ -131,7 +131,7 @@ public struct WatchSource: FrameSource, ~Copyable {
   public var pendingCount: Int { count }
 
   public mutating func next(timeoutMs: Int32) throws(VigilError) -> SourceEvent {
-    if !watching { return rewatch() }
+    if !watching { return try rewatch(timeoutMs: timeoutMs) }
     try drain()
     if !watching { return gone() }
     if !lost.isEmpty {
@@ -152,7 +152,13 @@ public struct WatchSource: FrameSource, ~Copyable {
     head = (head + 1) % capacity
     count -= 1
     let path = join(directory, name)
-    guard let info = try sys.stat(path), info.kind == Int32(VSYS_KIND_FILE) else {
+    let found: vsys_stat?
+    do throws(VigilError) {
+      found = try sys.stat(path)
+    } catch {
+      return .badFrame("\(error)")
+    }
+    guard let info = found, info.kind == Int32(VSYS_KIND_FILE) else {
       removedBeforeTurn += 1
       note = "\(path): removed before its turn"
       return .dropped(1)
@@ -191,9 +197,15 @@ public struct WatchSource: FrameSource, ~Copyable {
   }
 
   /// Re-adds the watch once a second after the folder went away.
-  private mutating func rewatch() -> SourceEvent {
+  private mutating func rewatch(timeoutMs: Int32) throws(VigilError) -> SourceEvent {
     let now = sys.monotonicNs
-    if now < retryAtNs { return .idle }
+    if now < retryAtNs {
+      if timeoutMs != 0 {
+        let wait = min(UInt64(timeoutMs < 0 ? 1000 : timeoutMs), (retryAtNs - now) / 1_000_000 + 1)
+        _ = try sys.poll(-1, -1, timeoutMs: Int32(wait))
+      }
+      return .idle
+    }
     retryAtNs = now + 1_000_000_000
     do throws(VigilError) {
       _ = try reopen()

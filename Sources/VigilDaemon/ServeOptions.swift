@@ -63,6 +63,8 @@ public struct ServeOptions {
   public var stallTimeout = 0.0
   /// Stop after this many results (0: never).
   public var maxResults = 0
+  /// Stop after this many captured frames (0: never): soak runs.
+  public var maxFrames = 0
   /// Serve the HTTP status endpoints here (nil: off); `PORT` alone binds 127.0.0.1.
   public var http: HTTPAddress? = nil
 
@@ -72,7 +74,7 @@ public struct ServeOptions {
   public static let keys: [String] = [
     "model", "file", "loop", "watch", "done", "pending", "camera", "size", "fps", "format",
     "buffers", "synthetic", "every", "crop", "smooth", "enter", "exit", "top", "output",
-    "threads", "stall-timeout", "max-results", "http",
+    "threads", "stall-timeout", "max-results", "max-frames", "http",
   ]
 
   /// Sets one key from its text form, checking it; the error says what is allowed.
@@ -86,7 +88,7 @@ public struct ServeOptions {
     case "pending": pending = try Self.int(key, value, 1...1_000_000)
     case "camera": camera = try Self.path(key, value)
     case "size": (width, height) = try Self.size(key, value)
-    case "fps": fps = try Self.int(key, value, 0...1000)
+    case "fps": fps = try Self.int(key, value, 0...100_000)
     case "format":
       guard ["auto", "mjpeg", "yuyv", "grey", "nv12"].contains(value) else {
         throw .invalidArgument("format: '\(value)' is not one of auto, mjpeg, yuyv, grey, nv12")
@@ -109,6 +111,7 @@ public struct ServeOptions {
       }
       stallTimeout = seconds
     case "max-results": maxResults = try Self.int(key, value, 0...Int(Int32.max))
+    case "max-frames": maxFrames = try Self.int(key, value, 0...Int(Int32.max))
     case "http": http = try HTTPAddress.parse(value)
     default:
       throw .invalidArgument("unknown key '\(key)'; the keys are: \(Self.keys.joined(separator: ", "))")

@@ -82,6 +82,9 @@ struct Serve: ParsableCommand {
   @Option(help: ArgumentHelp("Stop after this many results (default 0: never).", valueName: "n"))
   var maxResults: String?
 
+  @Option(help: ArgumentHelp("Stop after this many captured frames (default 0: never).", valueName: "n"))
+  var maxFrames: String?
+
   @Option(help: ArgumentHelp("Serve /health, /latest, /metrics, /snapshot.jpg and a live page at [ADDR:]PORT "
     + "(PORT alone binds 127.0.0.1; docs/serve-http.md).", valueName: "addr:port"))
   var http: String?
@@ -102,7 +105,7 @@ struct Serve: ParsableCommand {
       ("fps", fps), ("format", format), ("buffers", buffers), ("synthetic", synthetic),
       ("every", every), ("crop", crop), ("smooth", smooth), ("enter", enter), ("exit", exit),
       ("top", top), ("output", output), ("threads", threads), ("stall-timeout", stallTimeout),
-      ("max-results", maxResults), ("http", http),
+      ("max-results", maxResults), ("max-frames", maxFrames), ("http", http),
     ]
     for (key, value) in flags { if let value { try set(&options, key, value) } }
     return options

@@ -190,7 +190,7 @@ import Glibc
     #expect(RawHTTP.get(port: port, "/health")?.status == 200)
   }
 
-  @Test func extraConnectionsAre503AndSlowOnes408() throws {
+  @Test func aNewcomerEvictsTheOldestSlowClientAndSlowOnesGet408() throws {
     let (serve, port) = try start()
     defer { serve.signal(SIGTERM) }
     // Fill the 8 slots with connections that send half a request.
@@ -203,19 +203,20 @@ import Glibc
     }
     #expect(idle.count == 8)
     Thread.sleep(forTimeInterval: 0.3)
-    let refused = RawHTTP.get(port: port, "/health")
-    #expect(refused?.status == 503)
-    #expect(refused?.text.contains("every connection slot busy") == true)
-    // The request deadline (5 s from accept) answers the slow ones 408 and frees the slots.
-    for fd in idle {
-      let r = RawHTTP.receive(fd)
-      #expect(r?.status == 408)
-      close(fd)
+    // Every slot is busy with a request older than 100 ms: the oldest is evicted with 503.
+    #expect(RawHTTP.get(port: port, "/health")?.status == 200)
+    let evicted = RawHTTP.receive(idle[0])
+    #expect(evicted?.status == 503)
+    #expect(evicted?.text.contains("every connection slot busy") == true)
+    // The request deadline (5 s from accept) answers the other slow ones 408.
+    for fd in idle.dropFirst() {
+      #expect(RawHTTP.receive(fd)?.status == 408)
     }
+    for fd in idle { close(fd) }
     #expect(RawHTTP.get(port: port, "/health")?.status == 200)
     let samples = RawHTTP.samples(RawHTTP.get(port: port, "/metrics")?.text ?? "")
-    #expect((samples["vigil_http_connections_total{result=\"refused\"}"] ?? 0) >= 1)
-    #expect((samples["vigil_http_timeouts_total"] ?? 0) >= 8)
+    #expect(samples["vigil_http_connections_total{result=\"evicted\"}"] == 1)
+    #expect(samples["vigil_http_timeouts_total"] == 7)
   }
 
   @Test func countersOnlyRiseAndTheSnapshotIsEncodedAtMostOncePerFrame() throws {
@@ -262,5 +263,62 @@ import Glibc
     try FileManager.default.copyItem(atPath: Fixture.sampleFiles()[0], toPath: watched + "/a.png")
     serve.wait(seconds: 30) { $0.contains { type($0) == "result" } }
     #expect(RawHTTP.get(port: port, "/health")?.status == 200)
+  }
+}
+
+/// The server alone (no daemon), with small limits.
+@Suite struct HTTPSlotTests {
+  func server(slots: Int32, evictAfterMs: Int32) throws -> StatusServer {
+    var limits = HTTPLimits()
+    limits.slots = slots
+    limits.evictAfterMs = evictAfterMs
+    limits.requestTimeoutMs = 1500
+    return try StatusServer(address: HTTPAddress(host: "127.0.0.1", port: 0),
+                            board: SnapshotBoard(), feed: StatusFeed(), limits: limits)
+  }
+
+  func halfRequests(_ n: Int, port: Int) -> [Int32] {
+    (0..<n).compactMap { _ in
+      let fd = RawHTTP.connect(port: port)
+      if let fd { RawHTTP.send(fd, Array("GET /events HTTP/1.1\r\nHost: a\r\n".utf8)) }
+      return fd
+    }
+  }
+
+  @Test func fullSlotsRefuseNewcomersWhenNoneMayBeEvicted() throws {
+    let s = try server(slots: 2, evictAfterMs: -1)
+    defer { s.stop() }
+    let held = halfRequests(2, port: s.port)
+    #expect(held.count == 2)
+    let refused = RawHTTP.get(port: s.port, "/events")
+    #expect(refused?.status == 503)
+    #expect(refused?.headers["retry-after"] == "1")
+    for fd in held { #expect(RawHTTP.receive(fd)?.status == 408); close(fd) }
+    let after = RawHTTP.get(port: s.port, "/events")
+    #expect(after?.status == 200 && after?.text == "[]")
+    // Without a running daemon: /health says why, /latest has nothing yet.
+    let health = RawHTTP.get(port: s.port, "/health")
+    #expect(health?.status == 503 && health?.text.contains("\"reason\":\"starting\"") == true)
+    #expect(RawHTTP.get(port: s.port, "/latest")?.status == 503)
+  }
+
+  @Test func theOldestSlowClientMakesRoom() throws {
+    let s = try server(slots: 2, evictAfterMs: 0)
+    defer { s.stop() }
+    let held = halfRequests(2, port: s.port)
+    #expect(RawHTTP.get(port: s.port, "/events")?.status == 200)
+    #expect(RawHTTP.receive(held[0])?.status == 503)
+    #expect(RawHTTP.receive(held[1])?.status == 408)
+    for fd in held { close(fd) }
+  }
+
+  @Test func aBadAddressIsAClearError() {
+    do throws(VigilError) {
+      _ = try StatusServer(address: HTTPAddress(host: "256.1.1.1", port: 80), board: SnapshotBoard(),
+                           feed: StatusFeed())
+      Issue.record("256.1.1.1 was accepted")
+    } catch {
+      #expect("\(error)".contains("not a numeric IPv4 or IPv6 address"))
+    }
   }
 }

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Foundation
+import Glibc
 import VigilCore
 import VigilDaemon
 
@@ -60,6 +61,24 @@ enum Fixture {
     var crc: UInt32 = 0xFFFF_FFFF
     for b in bytes { crc = table[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
     return crc ^ 0xFFFF_FFFF
+  }
+
+  /// Writes `data` to `path` through one descriptor (open, write in `pieces`, close), as a
+  /// camera app or scanner would; `pause` seconds between pieces.
+  static func write(_ data: Data, to path: String, pieces: Int = 1, pause: Double = 0) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    precondition(fd >= 0, "open failed")
+    let bytes = [UInt8](data)
+    let step = max(1, (bytes.count + pieces - 1) / pieces)
+    var at = 0
+    while at < bytes.count {
+      let n = min(step, bytes.count - at)
+      let wrote = bytes[at..<(at + n)].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, n) }
+      precondition(wrote == n, "short write")
+      at += n
+      if pause > 0 && at < bytes.count { Thread.sleep(forTimeInterval: pause) }
+    }
+    close(fd)
   }
 
   static func jsonLines(_ text: String) throws -> [[String: Any]] {

@@ -87,6 +87,9 @@ typedef struct vhttp_config {
   int request_timeout_ms;    // from accept to a complete request; 408 and close past it
   int write_timeout_ms;      // from the first response byte to the last; closed past it
   int linger_ms;             // reading and discarding after the response, before close
+  int evict_after_ms;        // when every slot is busy, a connection still sending its request
+                             // after this long is answered 503 and closed to make room (the
+                             // oldest first); -1: never evict, refuse the newcomer instead
   size_t body_capacity;      // per-slot response body buffer, bytes
   vhttp_handler handler;
   void *context;
@@ -96,6 +99,7 @@ typedef struct vhttp_config {
 typedef struct vhttp_stats {
   uint64_t accepted;         // connections given a slot
   uint64_t refused;          // connections answered 503 because every slot was busy
+  uint64_t evicted;          // slow connections answered 503 to make room for a new one
   uint64_t timed_out;        // connections closed by a read or write timeout
   uint64_t responses[6];     // responses by class: [1] 1xx ... [5] 5xx
 } vhttp_stats;

@@ -225,6 +225,7 @@ final class StatusPages {
     w.text("# TYPE vigil_http_connections_total counter\n")
     w.text("vigil_http_connections_total{result=\"accepted\"} "); w.uint(stats.accepted); w.byte(10)
     w.text("vigil_http_connections_total{result=\"refused\"} "); w.uint(stats.refused); w.byte(10)
+    w.text("vigil_http_connections_total{result=\"evicted\"} "); w.uint(stats.evicted); w.byte(10)
     counter(&w, "vigil_http_timeouts_total", "Status server connections closed by a read or write timeout.", stats.timed_out)
     w.text("# HELP vigil_http_responses_total Status server responses by status class.\n")
     w.text("# TYPE vigil_http_responses_total counter\n")

@@ -51,6 +51,9 @@ public struct HTTPLimits {
   public var requestTimeoutMs: Int32 = 5000
   public var writeTimeoutMs: Int32 = 10000
   public var lingerMs: Int32 = 1000
+  /// With every slot busy, a connection still sending its request after this long is answered
+  /// 503 and closed to make room for a new one (-1: never; refuse the newcomer).
+  public var evictAfterMs: Int32 = 100
   /// Per-slot response buffer (the largest /snapshot.jpg).
   public var bodyCapacity = 256 * 1024
   public init() {}
@@ -87,7 +90,8 @@ public final class StatusServer {
       var config = vhttp_config(host: host, port: Int32(address.port), slots: limits.slots,
                                 request_timeout_ms: limits.requestTimeoutMs,
                                 write_timeout_ms: limits.writeTimeoutMs,
-                                linger_ms: limits.lingerMs, body_capacity: limits.bodyCapacity,
+                                linger_ms: limits.lingerMs, evict_after_ms: limits.evictAfterMs,
+                                body_capacity: limits.bodyCapacity,
                                 handler: handler, context: context)
       return message.withUnsafeMutableBufferPointer { m in
         vhttp_server_start(&config, m.baseAddress, m.count)
