@@ -6,7 +6,7 @@
     python3 Tools/browser-check.py [OUTDIR]     # default .build-browser/
 
 Starts `vigil serve --http` over the bundled frames (Tools/http_daemon.py), then runs Chromium
-twice against http://127.0.0.1:PORT/: --screenshot (OUTDIR/page.png, 1000x760) and --dump-dom
+twice against http://127.0.0.1:PORT/: --screenshot (OUTDIR/page.png, 1280x900) and --dump-dom
 (OUTDIR/dom.html, after the page's scripts ran). The DOM must show the frame image loaded by
 the browser (the page's onload handler records its natural size on <body data-frame>: 28x28
 for the samples), the state, one top-k bar per listed class with a label of the model, the
@@ -86,7 +86,7 @@ def main():
         shot = os.path.join(out, "page.png")
         if os.path.exists(shot):
             os.remove(shot)
-        subprocess.run([browser, *flags, "--window-size=1000,760", f"--screenshot={shot}", url],
+        subprocess.run([browser, *flags, "--window-size=1280,900", f"--screenshot={shot}", url],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=90, check=False)
         dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, timeout=90,
                              check=False).stdout.decode("utf-8", "replace")

@@ -88,28 +88,43 @@ final class StatusPages {
 
   // MARK: - /health
 
-  /// Why the daemon is not healthy, or nil.
-  func unhealthy(_ s: ServeSnapshot, _ v: StatusFeed.Values, _ now: UInt64) -> String? {
-    if s.startMonotonicNs == 0 { return "starting" }
-    if !s.running { return "stopped" }
-    if !v.connected { return "camera disconnected; reconnecting" }
+  /// Why the daemon is not healthy (written by ``write(_:into:)``; no String is built per
+  /// request).
+  enum Problem: Equatable {
+    case starting, stopped, disconnected, noFrameYet, noFrameSinceStart
+    case noFrameFor(UInt64), noResultYet, lastResultAgo(UInt64)
+  }
+
+  func unhealthy(_ s: ServeSnapshot, _ v: StatusFeed.Values, _ now: UInt64) -> Problem? {
+    if s.startMonotonicNs == 0 { return .starting }
+    if !s.running { return .stopped }
+    if !v.connected { return .disconnected }
     let window = feed.healthWindowNs
     if v.lastFrameNs == 0 {
-      return now - s.startMonotonicNs > window ? "no frame since start" : "no frame yet"
+      return now - s.startMonotonicNs > window ? .noFrameSinceStart : .noFrameYet
     }
-    if now > v.lastFrameNs && now - v.lastFrameNs > window {
-      return "no frame for \(seconds(now - v.lastFrameNs)) s"
-    }
-    if s.resultMonotonicNs == 0 { return "model stalled: no result yet" }
+    if now > v.lastFrameNs && now - v.lastFrameNs > window { return .noFrameFor(now - v.lastFrameNs) }
+    if s.resultMonotonicNs == 0 { return .noResultYet }
     if now > s.resultMonotonicNs && now - s.resultMonotonicNs > window {
-      return "model stalled: last result \(seconds(now - s.resultMonotonicNs)) s ago"
+      return .lastResultAgo(now - s.resultMonotonicNs)
     }
     return nil
   }
 
-  private func seconds(_ ns: UInt64) -> String {
-    let tenths = ns / 100_000_000
-    return "\(tenths / 10).\(tenths % 10)"
+  /// The problem as words (docs/serve-http.md lists them); no quotes or markup in any.
+  func write(_ problem: Problem, into w: inout BodyWriter) {
+    switch problem {
+    case .starting: w.text("starting")
+    case .stopped: w.text("stopped")
+    case .disconnected: w.text("camera disconnected; reconnecting")
+    case .noFrameYet: w.text("no frame yet")
+    case .noFrameSinceStart: w.text("no frame since start")
+    case .noFrameFor(let ns):
+      w.text("no frame for "); w.fixed(Double(ns) / 1e9, digits: 1); w.text(" s")
+    case .noResultYet: w.text("model stalled: no result yet")
+    case .lastResultAgo(let ns):
+      w.text("model stalled: last result "); w.fixed(Double(ns) / 1e9, digits: 1); w.text(" s ago")
+    }
   }
 
   private func age(_ now: UInt64, _ then: UInt64) -> Double {
@@ -122,7 +137,7 @@ final class StatusPages {
     let reason = unhealthy(s, v, now)
     w.text("{\"status\":")
     w.json(reason == nil ? "ok" : "unhealthy")
-    if let reason { w.text(",\"reason\":"); w.json(reason) }
+    if let reason { w.text(",\"reason\":\""); write(reason, into: &w); w.byte(34) }
     w.text(",\"uptime_s\":"); w.fixed(age(now, s.startMonotonicNs), digits: 3)
     w.text(",\"last_frame_age_s\":"); w.fixed(age(now, v.lastFrameNs), digits: 3)
     w.text(",\"last_result_age_s\":"); w.fixed(age(now, s.resultMonotonicNs), digits: 3)
@@ -300,7 +315,7 @@ final class StatusPages {
       """)
     w.text("<p id=\"health\" class=\"")
     if let reason {
-      w.text("bad\">unhealthy: "); w.html(reason)
+      w.text("bad\">unhealthy: "); write(reason, into: &w)
     } else {
       w.text("ok\">healthy")
     }
