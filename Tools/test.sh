@@ -16,6 +16,8 @@ echo "== C runtime tests (armv7, qemu)"
 bash Tools/cross-test.sh armv7
 echo "== Model loader fuzz smoke (libFuzzer, 20 s)"
 bash Tools/fuzz.sh 20
+echo "== HTTP status server in C (native; static aarch64 and armv7 under qemu)"
+bash Tools/http-c-test.sh
 echo "== HTTP request parser fuzz smoke (libFuzzer, 10 s)"
 bash Tools/fuzz-http.sh 10
 echo "== VigilCore and VigilDaemon in Embedded Swift"

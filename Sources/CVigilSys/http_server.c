@@ -27,7 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -367,35 +367,36 @@ vhttp_server *vhttp_server_start(const vhttp_config *config, char *message, size
   }
   for (int i = 0; i < config->slots; i++) s->slots[i].fd = -1;
 
-  struct addrinfo hints, *found = NULL;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-  hints.ai_socktype = SOCK_STREAM;
-  char port_text[8];
-  snprintf(port_text, sizeof port_text, "%d", config->port);
-  int gai = getaddrinfo(config->host, port_text, &hints, &found);
-  if (gai != 0 || !found) {
-    if (found) freeaddrinfo(found);
+  // inet_pton, not getaddrinfo: numeric addresses only (no resolver, no NSS modules that a
+  // static board binary could not load).
+  struct sockaddr_storage addr;
+  socklen_t addr_len = 0;
+  memset(&addr, 0, sizeof addr);
+  struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+  if (inet_pton(AF_INET, config->host, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons((uint16_t)config->port);
+    addr_len = sizeof *v4;
+  } else if (inet_pton(AF_INET6, config->host, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)config->port);
+    addr_len = sizeof *v6;
+  } else {
     char what[160];
     snprintf(what, sizeof what, "'%s' is not a numeric IPv4 or IPv6 address", config->host);
     return start_failed(s, message, cap, what, 0);
   }
-  s->listen_fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (s->listen_fd < 0) {
-    int err = errno;
-    freeaddrinfo(found);
-    return start_failed(s, message, cap, "socket", err);
-  }
+  s->listen_fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s->listen_fd < 0) return start_failed(s, message, cap, "socket", errno);
   int one = 1;
   setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(s->listen_fd, found->ai_addr, found->ai_addrlen) != 0) {
+  if (bind(s->listen_fd, (struct sockaddr *)&addr, addr_len) != 0) {
     int err = errno;
-    freeaddrinfo(found);
     char what[160];
     snprintf(what, sizeof what, "bind %s port %d", config->host, config->port);
     return start_failed(s, message, cap, what, err);
   }
-  freeaddrinfo(found);
   if (listen(s->listen_fd, 2 * config->slots) != 0) {
     return start_failed(s, message, cap, "listen", errno);
   }
