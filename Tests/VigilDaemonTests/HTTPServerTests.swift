@@ -262,7 +262,14 @@ import Glibc
     // A frame arrives: healthy.
     try FileManager.default.copyItem(atPath: Fixture.sampleFiles()[0], toPath: watched + "/a.png")
     serve.wait(seconds: 30) { $0.contains { type($0) == "result" } }
-    #expect(RawHTTP.get(port: port, "/health")?.status == 200)
+    // The loop publishes its snapshot just after writing the line: ask until it has.
+    var status = 0
+    for _ in 0..<100 {
+      status = RawHTTP.get(port: port, "/health")?.status ?? 0
+      if status == 200 { break }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    #expect(status == 200)
   }
 }
 
