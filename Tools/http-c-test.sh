@@ -4,7 +4,8 @@
 #
 # The status server's C side (Sources/CVigilSys/http_*.c) tested alone over loopback
 # (Tests/HTTP/http-server-test.c): natively, and as static aarch64 and armv7 executables under
-# qemu-user (the board builds link it statically). Output in .build-http-c/. A few seconds.
+# qemu-user (the board builds link it statically), counting allocations (none per request).
+# Output in .build-http-c/. A few seconds.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/.build-http-c"
@@ -17,7 +18,8 @@ run() {  # name compiler runner...
   command -v "$cc" >/dev/null || { echo "http-c-test: $cc missing (Tools/setup.sh installs it)" >&2; exit 1; }
   local static=()
   [[ "$name" != native ]] && static=(-static)
-  "$cc" "${flags[@]}" "${static[@]}" "${sources[@]}" -pthread -o "$out/http-server-test-$name"
+  "$cc" "${flags[@]}" "${static[@]}" "${sources[@]}" -pthread \
+    -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -o "$out/http-server-test-$name"
   echo "== $name"
   "$@" "$out/http-server-test-$name"
 }
