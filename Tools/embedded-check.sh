@@ -5,8 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/.build-embedded"
-# A fresh Clang module cache each run: CVigilSys's module map is an umbrella directory, and a
-# cached module does not notice a header added to it.
+# A fresh Clang module cache each run, so no module built from older headers is reused.
 rm -rf "$out/module-cache"
 mkdir -p "$out/modules" "$out/module-cache"
 # CVigilIO has no module map of its own (SwiftPM makes one); give the compiler one here.

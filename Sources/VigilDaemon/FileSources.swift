@@ -8,20 +8,21 @@ import VigilCore
 /// after that).
 public let maxFrameFileBytes = 64 << 20
 
-/// Reads and decodes one image file into a frame, timing both steps; a file that cannot be
-/// read or decoded is a `.badFrame` saying why.
-func decodeFile(_ path: String, sequence: UInt64, sys: Sys) -> SourceEvent {
+/// Reads (through the syscall table) and decodes (``ImageDecoder``, as `vigil classify` does)
+/// one image file into a frame, timing both steps; a file that cannot be read or decoded is a
+/// `.badFrame` saying why. `buffer` holds the file's bytes and keeps its capacity between files.
+func decodeFile(_ path: String, sequence: UInt64, sys: Sys, buffer: inout [UInt8]) -> SourceEvent {
   let start = sys.monotonicNs
-  let bytes: [UInt8]
-  do throws(ImageError) {
-    bytes = try FileIO.readAll(path: path, maxBytes: maxFrameFileBytes)
+  do throws(VigilError) {
+    try sys.readFile(path, maxBytes: maxFrameFileBytes, into: &buffer)
   } catch {
+    if case .io(let why) = error { return .badFrame("\(path): \(why)") }
     return .badFrame("\(path): \(error)")
   }
   let read = sys.monotonicNs
   let image: RGBImage
   do throws(ImageError) {
-    image = try ImageDecoder.decode(bytes: bytes, source: path)
+    image = try ImageDecoder.decode(bytes: buffer, source: path)
   } catch {
     return .badFrame("\(error)")
   }
@@ -37,6 +38,7 @@ public struct FileListSource: FrameSource {
   private let sys: Sys
   private var index = 0
   private var sequence: UInt64 = 0
+  private var bytes: [UInt8] = []
 
   public init(paths: [String], loop: Bool, sys: Sys = Sys()) {
     self.paths = paths
@@ -52,7 +54,7 @@ public struct FileListSource: FrameSource {
     let path = paths[index]
     index += 1
     sequence += 1
-    return decodeFile(path, sequence: sequence - 1, sys: sys)
+    return decodeFile(path, sequence: sequence - 1, sys: sys, buffer: &bytes)
   }
 
   public var pollDescriptor: Int32 { -1 }
@@ -81,6 +83,7 @@ public struct WatchSource: FrameSource, ~Copyable {
   private var head = 0
   private var count = 0
   private var buffer: [UInt8]
+  private var bytes: [UInt8] = []
   private var sequence: UInt64 = 0
   private var drops = 0
   private var note = ""
@@ -164,7 +167,7 @@ public struct WatchSource: FrameSource, ~Copyable {
       return .dropped(1)
     }
     sequence += 1
-    let event = decodeFile(path, sequence: sequence - 1, sys: sys)
+    let event = decodeFile(path, sequence: sequence - 1, sys: sys, buffer: &bytes)
     if !doneDirectory.isEmpty {
       do throws(VigilError) {
         try sys.rename(path, join(doneDirectory, name))

@@ -7,14 +7,15 @@ import VigilCore
 /// loads the model, opens the one source they name and runs the loop.
 public enum Serve {
   /// Reads a config file (`key = value` lines) into `options`.
-  public static func load(config path: String, into options: inout ServeOptions)
-    throws(VigilError)
+  public static func load(config path: String, into options: inout ServeOptions,
+                          sys: Sys = Sys()) throws(VigilError)
   {
-    let bytes: [UInt8]
-    do throws(ImageError) {
-      bytes = try FileIO.readAll(path: path, maxBytes: 1 << 20)
+    var bytes: [UInt8] = []
+    do throws(VigilError) {
+      try sys.readFile(path, maxBytes: 1 << 20, into: &bytes)
     } catch {
-      throw .io("--config \(path): \(error)")
+      if case .io(let why) = error { throw .io("--config \(path): \(why)") }
+      throw error
     }
     try options.load(config: String(decoding: bytes, as: UTF8.self), name: path)
   }

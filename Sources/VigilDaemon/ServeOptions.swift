@@ -103,7 +103,7 @@ public struct ServeOptions {
     case "exit": exit = try Self.fraction(key, value)
     case "top": top = try Self.int(key, value, 1...1000)
     case "output": output = try Self.path(key, value)
-    case "threads": threads = try Self.int(key, value, 1...256)
+    case "threads": threads = try Self.int(key, value, 1...64)
     case "stall-timeout":
       let seconds = try Self.number(key, value)
       guard seconds >= 0 && seconds <= 86400 else {

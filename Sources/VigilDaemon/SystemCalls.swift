@@ -5,7 +5,8 @@ import CVigilSys
 import VigilCore
 
 /// Every system call the daemon makes, as a table of functions, so tests can swap one entry to
-/// fail on purpose or trace calls (``SystemCalls/system`` is the real one).
+/// fail on purpose or trace calls (``SystemCalls/system`` is the real one). The camera's V4L2
+/// calls have a table of their own (`V4L2IO`); the model file is opened by the C runtime.
 ///
 /// Entries follow the raw kernel convention: a result `>= 0` is success, a negative result is
 /// `-errno`. The throwing wrappers in ``Sys`` retry `EINTR` and turn the rest into
@@ -171,6 +172,39 @@ public struct Sys {
     if result == -Errno.noEntry { return nil }
     if result < 0 { throw Sys.failure("stat", path, result) }
     return info
+  }
+
+  /// Reads a whole regular file into `buffer` (its capacity is kept between calls), refusing
+  /// one larger than `maxBytes` before reading it and one that grows past it while being read.
+  /// Its own errors do not repeat the path (the caller puts it first).
+  public func readFile(_ path: String, maxBytes: Int, into buffer: inout [UInt8])
+    throws(VigilError)
+  {
+    buffer.removeAll(keepingCapacity: true)
+    guard let info = try stat(path) else {
+      throw .io("no such file")
+    }
+    if info.kind != Int32(VSYS_KIND_FILE) { throw .io("not a regular file") }
+    if info.size > Int64(maxBytes) {
+      throw .io("\(info.size) bytes, more than the \(maxBytes)-byte limit for a frame file")
+    }
+    let fd = try open(path, append: false)
+    defer { close(fd) }
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+      var failure: VigilError? = nil
+      let got = chunk.withUnsafeMutableBytes { raw -> Int in
+        let result = retrying { calls.read(fd, raw.baseAddress!, raw.count) }
+        if result < 0 { failure = Sys.failure("read", path, result) }
+        return result
+      }
+      if let failure { throw failure }
+      if got == 0 { return }
+      if buffer.count + got > maxBytes {
+        throw .io("grew past the \(maxBytes)-byte limit for a frame file while being read")
+      }
+      buffer.append(contentsOf: chunk[0..<got])
+    }
   }
 
   /// Waits for either descriptor to be readable: (first ready, second ready). A timeout gives

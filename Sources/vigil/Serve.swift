@@ -73,7 +73,7 @@ struct Serve: ParsableCommand {
   @Option(help: ArgumentHelp("Append the JSON lines to FILE instead of standard output.", valueName: "file"))
   var output: String?
 
-  @Option(help: ArgumentHelp("Inference threads (default 1).", valueName: "n"))
+  @Option(help: ArgumentHelp("Inference threads, 1...64 (default 1).", valueName: "n"))
   var threads: String?
 
   @Option(help: ArgumentHelp("Reopen the source after this many seconds without a frame (default 0: never).", valueName: "s"))
@@ -92,7 +92,13 @@ struct Serve: ParsableCommand {
   /// The options from the config file, then the flags and arguments over them.
   func options() throws -> ServeOptions {
     var options = ServeOptions()
-    if let config { try VigilDaemon.Serve.load(config: config, into: &options) }
+    if let config {
+      do {
+        try VigilDaemon.Serve.load(config: config, into: &options)
+      } catch .invalidArgument(let message) {
+        throw ValidationError(message)  // a bad line: a usage error, with its line number
+      }
+    }
     var files = inputs
     if let first = files.first, first.hasSuffix(".vigil") {
       try set(&options, "model", files.removeFirst())
@@ -119,13 +125,16 @@ struct Serve: ParsableCommand {
     }
   }
 
-  func run() throws {
+  func validate() throws {
     let options = try options()
     do {
       try options.validate()
     } catch {
       throw ValidationError(ServeOptions.message(error))
     }
-    _ = try VigilDaemon.Serve.run(options)
+  }
+
+  func run() throws {
+    _ = try VigilDaemon.Serve.run(try options())
   }
 }

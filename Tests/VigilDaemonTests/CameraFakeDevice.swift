@@ -3,6 +3,7 @@
 
 import CVigilSys
 import Foundation
+import Glibc
 import VigilDaemon
 
 /// An in-process V4L2 capture device behind the camera source's syscall table (`V4L2IO`):
@@ -48,11 +49,22 @@ final class FakeCamera {
   /// Frames (script steps) a readable poll makes ready at once; more than 1 models a loop
   /// that fell behind the camera.
   var framesPerPoll = 1
+  /// Hand out real descriptors (of /dev/null, always readable) so a loop that polls the
+  /// source's descriptor itself, as the daemon does, works.
+  var realDescriptors = false
+  /// Called once when a poll finds the script played out (a test stops its loop here).
+  var onScriptEnd: (() -> Void)? = nil
   /// Fail the n-th ioctl of this request (1-based) with this errno, for error-path tests.
   var failIoctl: (request: UInt, nth: Int, errno: Int32)? = nil
 
   // Script and state.
-  var script: [Step] = []
+  var script: [Step] = [] {
+    didSet { position = 0 }
+  }
+  /// The next step to play (the script is read with a cursor, so long soaks stay linear).
+  private var position = 0
+  private var current: Step? { position < script.count ? script[position] : nil }
+  private func consume() { position += 1 }
   private(set) var width = 640
   private(set) var height = 480
   private(set) var pixelFormat: UInt32
@@ -85,7 +97,7 @@ final class FakeCamera {
   }
 
   deinit {
-    for (_, m) in mappings { m.pointer.deallocate() }
+    for (_, m) in mappings { Glibc.munmap(m.pointer, m.length) }
   }
 
   /// The syscall table that routes to this device.
@@ -125,8 +137,13 @@ final class FakeCamera {
     }
     opens += 1
     lost = false
-    let fd = nextFd
-    nextFd += 1
+    var fd = nextFd
+    if realDescriptors {
+      fd = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
+      if fd < 0 { return -VGL_V4L2_EIO }
+    } else {
+      nextFd += 1
+    }
     openFds.insert(fd)
     return fd
   }
@@ -134,6 +151,7 @@ final class FakeCamera {
   private func close(_ fd: Int32) -> Int32 {
     calls.append("close")
     guard openFds.remove(fd) != nil else { return -9 }  // EBADF
+    if realDescriptors { Glibc.close(fd) }
     closes += 1
     streaming = false
     buffers = []
@@ -233,7 +251,13 @@ final class FakeCamera {
       err.pointee = VGL_V4L2_EINVAL
       return nil
     }
-    let p = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 64)
+    // Anonymous pages, as a driver's buffers are: not the test's malloc heap.
+    guard let p = Glibc.mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+      p != MAP_FAILED
+    else {
+      err.pointee = VGL_V4L2_ENOMEM
+      return nil
+    }
     p.initializeMemory(as: UInt8.self, repeating: 0xEE, count: length)
     mappings[Int(bitPattern: p)] = (p, length)
     buffers[index].address = p
@@ -244,7 +268,7 @@ final class FakeCamera {
     guard let m = mappings.removeValue(forKey: Int(bitPattern: address)), m.length == length else {
       return -VGL_V4L2_EINVAL
     }
-    m.pointer.deallocate()
+    Glibc.munmap(m.pointer, m.length)
     return 0
   }
 
@@ -257,17 +281,21 @@ final class FakeCamera {
       revents.pointee = VGL_V4L2_POLLERR | VGL_V4L2_POLLHUP
       return 1
     }
-    guard let step = script.first else {
+    guard let step = current else {
+      if let end = onScriptEnd {
+        onScriptEnd = nil
+        end()
+      }
       advance(ms: max(timeout, 0))
       return 0
     }
     switch step {
     case .silence:
-      script.removeFirst()
+      consume()
       advance(ms: max(timeout, 0))
       return 0
     case .unplug(let errno, let onPoll, let absent) where onPoll:
-      script.removeFirst()
+      consume()
       unplug(absentOpens: absent)
       _ = errno  // a poll-side unplug reports POLLERR | POLLHUP, not an errno
       revents.pointee = VGL_V4L2_POLLERR | VGL_V4L2_POLLHUP
@@ -287,22 +315,22 @@ final class FakeCamera {
   private func dequeue(_ b: UnsafeMutablePointer<v4l2_buffer>) -> Int32 {
     guard streaming else { return -VGL_V4L2_EINVAL }
     // Only what a readable poll made ready can be dequeued.
-    guard armed > 0, let step = script.first else { return -VGL_V4L2_EAGAIN }
+    guard armed > 0, let step = current else { return -VGL_V4L2_EAGAIN }
     switch step {
     case .silence:
       return -VGL_V4L2_EAGAIN
     case .eagain:
-      script.removeFirst()
+      consume()
       armed = 0
       return -VGL_V4L2_EAGAIN
     case .unplug(let errno, _, let absent):
-      script.removeFirst()
+      consume()
       armed = 0
       unplug(absentOpens: absent)
       return -errno
     case .frame(let bytes, let bytesUsed, let skip, let flags):
       guard let i = buffers.firstIndex(where: { $0.queued }) else { return -VGL_V4L2_EAGAIN }
-      script.removeFirst()
+      consume()
       armed -= 1
       buffers[i].queued = false
       if let target = buffers[i].address, mappings[Int(bitPattern: target)] != nil {

@@ -166,6 +166,32 @@ final class CameraSourceTests: XCTestCase {
     }
   }
 
+  func testMapFailuresAndNoBuffersAreClearErrors() throws {
+    let fake = FakeCamera(formats: [VGL_V4L2_PIX_FMT_YUYV])
+    fake.maxBuffers = 0
+    guard case .io(let none)? = openError(settings(64, 32), fake) else { return XCTFail() }
+    XCTAssertEqual(none, "camera /dev/video7: the driver granted no buffers; close other programs using it")
+    XCTAssertTrue(fake.openFds.isEmpty)
+
+    let busy = FakeCamera(formats: [VGL_V4L2_PIX_FMT_YUYV])
+    busy.failIoctl = (VGL_VIDIOC_REQBUFS, 1, VGL_V4L2_EBUSY)
+    guard case .io(let inUse)? = openError(settings(64, 32), busy) else { return XCTFail() }
+    XCTAssertEqual(inUse, "camera /dev/video7: VIDIOC_REQBUFS failed: EBUSY (device busy: another program is using it)")
+  }
+
+  func testARequeueFailureAfterAFrameClosesAndReopens() throws {
+    let fake = FakeCamera(formats: [VGL_V4L2_PIX_FMT_GREY])
+    fake.failIoctl = (VGL_VIDIOC_QBUF, 5, VGL_V4L2_EIO)  // 4 at start, then the first requeue
+    let grey = [UInt8](repeating: 3, count: 16)
+    fake.script = [.frame(grey), .frame(grey)]
+    var camera = try CameraSource(settings(4, 4), io: fake.io)
+    XCTAssertEqual(try events(&camera, 2), [.frame(0), .disconnected])
+    XCTAssertEqual(fake.liveMappings, 0)
+    var seen: [Seen] = []
+    for _ in 0..<10 where seen.last != .frame(1) { seen.append(Seen(try camera.next(timeoutMs: 50))) }
+    XCTAssertEqual(seen.filter { $0 != .idle }, [.reconnected, .frame(1)])
+  }
+
   func testSettingsAreValidated() {
     XCTAssertNotNil(openError(settings(640, 0), FakeCamera(formats: [])))
     var s = settings()

@@ -161,6 +161,33 @@ import VigilCore
     #expect(dropLines.reduce(0, +) == dropped)
   }
 
+  @Test func strangeFileNamesComeOutExactlyInValidJSON() throws {
+    let dir = try Fixture.folder("names")
+    let names = ["new\nline.png", "quote\"back\\slash.png", "tab\tbell\u{7}.png", "日本 🚀.png",
+                 "ctl\u{1}\u{1f}.png"]
+    var paths: [String] = []
+    for name in names {
+      let path = dir + "/" + name
+      try FileManager.default.copyItem(atPath: Fixture.sampleFiles()[0], toPath: path)
+      paths.append(path)
+    }
+    paths.append(dir + "/missing\n\"file\".png")
+    let (_, lines) = try serveInProcess(options(paths), scripted(SignalScript()))
+    let sources = lines.filter { type($0) == "result" }.map { $0["source"] as! String }
+    #expect(sources == Array(paths.prefix(names.count)))
+    let error = lines.first { type($0) == "error" }!["message"] as! String
+    #expect(error.hasPrefix(paths.last! + ": "))
+  }
+
+  @Test func theOutputFileIsAppendedTo() throws {
+    var o = options([Fixture.sampleFiles()[0]])
+    o.output = try Fixture.folder("append") + "/o.jsonl"
+    _ = try serveInProcess(o, scripted(SignalScript()))
+    _ = try serveInProcess(o, scripted(SignalScript()))
+    let lines = try Fixture.jsonLines(file: o.output)
+    #expect(lines.map(type).filter { $0 != "event" } == ["start", "result", "stop", "start", "result", "stop"])
+  }
+
   @Test func theSnapshotFollowsTheLoop() throws {
     let board = SnapshotBoard()
     var o = options(Array(Fixture.sampleFiles().prefix(3)))

@@ -135,11 +135,11 @@ import Testing
     let config = dir + "/serve.conf"
     try "# vigil serve\nmodel = \(Fixture.model)\ncolour = red\n".write(toFile: config, atomically: true, encoding: .utf8)
     let r = try run(["serve", "--config", config])
-    #expect(r.status != 0)
+    #expect(r.status == 64, "a usage error")
     #expect(r.stderr.contains("\(config) line 3: unknown key 'colour'"), "\(r.stderr)")
     try "model = \(Fixture.model)\nsmooth = many\n".write(toFile: config, atomically: true, encoding: .utf8)
     let bad = try run(["serve", "--config", config, Self.samples[0]])
-    #expect(bad.status != 0 && bad.stderr.contains("line 2: smooth: 'many' is not a whole number"))
+    #expect(bad.status == 64 && bad.stderr.contains("line 2: smooth: 'many' is not a whole number"))
     // A good config runs; a flag overrides it.
     try "model = \(Fixture.model)\ntop = 2\nsmooth = 2\n".write(toFile: config, atomically: true, encoding: .utf8)
     let ok = try run(["serve", "--config", config, "--top", "1", Self.samples[0]])

@@ -119,7 +119,8 @@ final class ServeProcess {
     try process.run()
   }
 
-  deinit { if process.isRunning { process.terminate() } }
+  /// A test that failed half way must not leave a daemon behind.
+  deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
   var lines: [[String: Any]] { (try? Fixture.jsonLines(file: output)) ?? [] }
 

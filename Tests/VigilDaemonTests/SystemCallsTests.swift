@@ -163,12 +163,44 @@ func serveInProcess(_ options: ServeOptions, _ calls: SystemCalls) throws(VigilE
     #expect(why.contains("Invalid cross-device link"))
   }
 
+  @Test func readFailuresAndOversizedFilesAreBadFramesNotStops() throws {
+    let dir = try Fixture.folder("reads")
+    let big = dir + "/big.png"
+    Fixture.write(Data(count: maxFrameFileBytes + 1), to: big)
+    let signals = SignalScript()
+    var calls = scripted(signals)
+    let real = SystemCalls.system.read
+    var reads = 0
+    calls.read = { fd, buffer, count in
+      reads += 1
+      return reads == 3 ? -Errno.io : real(fd, buffer, count)  // file 0: data, end; file 1: fails
+    }
+    let files = Array(Fixture.sampleFiles().prefix(3))
+    let (_, lines) = try serveInProcess(options(files: files + [big, dir]), calls)
+    let errors = lines.filter { type($0) == "error" }.map { $0["message"] as! String }
+    #expect(errors == [
+      "\(files[1]): read \(files[1]): Input/output error (errno 5)",
+      "\(big): \(maxFrameFileBytes + 1) bytes, more than the \(maxFrameFileBytes)-byte limit for a frame file",
+      "\(dir): not a regular file",
+    ])
+    #expect(lines.filter { type($0) == "result" }.count == 2)
+    #expect(lines.last!["bad"] as? Int == 3)
+  }
+
+  func scripted(_ signals: SignalScript) -> SystemCalls {
+    var calls = SystemCalls.system
+    signals.install(into: &calls)
+    return calls
+  }
+
   @Test func systemdHearsReadyAndStopping() throws {
     let signals = SignalScript()
     var calls = SystemCalls.system
     signals.install(into: &calls)
-    _ = try serveInProcess(options(files: [Fixture.sampleFiles()[0]]), calls)
-    #expect(signals.notified.first?.hasPrefix("READY=1\nSTATUS=serving files 1") == true)
+    calls.watchdogUsec = { 2 }  // WatchdogSec as small as it gets: a ping every turn
+    _ = try serveInProcess(options(files: Array(Fixture.sampleFiles().prefix(3))), calls)
+    #expect(signals.notified.first?.hasPrefix("READY=1\nSTATUS=serving files 3") == true)
+    #expect(signals.notified.filter { $0 == "WATCHDOG=1" }.count >= 3)
     #expect(signals.notified.last == "STOPPING=1")
   }
 

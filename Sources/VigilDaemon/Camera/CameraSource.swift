@@ -85,17 +85,17 @@ public struct CameraCounters: Equatable, Sendable {
 /// the size with VIDIOC_S_FMT and the rate with VIDIOC_S_PARM and keeps the driver's answers
 /// (``format``), maps ``CameraSettings/bufferCount`` buffers, queues them and starts streaming.
 ///
-/// Each ``next(timeoutMs:)`` polls the device once, dequeues one buffer (EAGAIN is `.idle`),
-/// (when several are ready, the newest: older ones go straight back to the driver and count as
-/// dropped), checks its byte count against the format, converts it (MJPEG through libjpeg; YUYV, NV12 in
-/// BT.601 limited range; GREY replicated) and queues it again. Bad frames are `.badFrame` and
-/// counted; frames skipped for a newer one and gaps in the driver's sequence numbers are
-/// `.dropped`. When the device goes away
-/// (ENODEV, EIO, ENXIO, a poll error or hang-up) the source unmaps and closes it, says
-/// `.disconnected`, and tries to reopen it from later calls with exponential backoff
-/// (``CameraSettings/reopenMinMs`` doubling to ``CameraSettings/reopenMaxMs``) until it is
-/// back (`.reconnected`). Streaming is stopped, buffers unmapped and the device closed in
-/// `deinit`.
+/// Each ``next(timeoutMs:)`` polls the device once and dequeues one buffer (EAGAIN is
+/// `.idle`; when several are ready, the newest: older ones go straight back to the driver and
+/// count as dropped), checks its byte count against the format, converts it (MJPEG through
+/// libjpeg; YUYV, NV12 in BT.601 limited range; GREY replicated) and queues it again. Bad
+/// frames are `.badFrame` and counted; frames skipped for a newer one and gaps in the driver's
+/// sequence numbers are `.dropped`. When the device goes away (any poll, DQBUF or QBUF error
+/// but EAGAIN and EINTR, such as ENODEV or EIO, or a poll error or hang-up) the source unmaps
+/// and closes it, says `.disconnected`, and tries to reopen it from later calls with
+/// exponential backoff (``CameraSettings/reopenMinMs`` doubling to
+/// ``CameraSettings/reopenMaxMs``) until it is back (`.reconnected`). Streaming is stopped,
+/// buffers unmapped and the device closed in `deinit`. docs/camera.md has the details.
 ///
 /// Memory: the RGB buffer is reallocated only when a reopen negotiates a different size. A
 /// frame's image shares that buffer; a caller that keeps a frame past the next call makes the
@@ -290,19 +290,20 @@ public struct CameraSource: FrameSource, ~Copyable {
     return gap
   }
 
+  /// "camera /dev/video0 frame 12" (the dequeue count), for bad-frame messages only.
+  private var frameName: String { "camera \(settings.device) frame \(counters.dequeued)" }
+
   /// Checks and converts one dequeued buffer into the RGB buffer.
   private mutating func convert(_ buffer: v4l2_buffer, dequeuedNs: UInt64) -> SourceEvent {
     let mapped = buffers[Int(buffer.index)]
     let used = Int(buffer.bytesused)
-    let frameNumber = counters.dequeued
-    let what = "camera \(settings.device) frame \(frameNumber)"
     if buffer.flags & VGL_V4L2_BUF_FLAG_ERROR != 0 {
       counters.driverErrors += 1
-      return .badFrame("\(what): the driver flagged the buffer as damaged (V4L2_BUF_FLAG_ERROR); skipped")
+      return .badFrame("\(frameName): the driver flagged the buffer as damaged (V4L2_BUF_FLAG_ERROR); skipped")
     }
     if used <= 0 || used > mapped.length {
       counters.wrongSize += 1
-      return .badFrame("\(what): the driver reports \(used) bytes in a \(mapped.length)-byte buffer; skipped")
+      return .badFrame("\(frameName): the driver reports \(used) bytes in a \(mapped.length)-byte buffer; skipped")
     }
     let width = format.width, height = format.height
     let start = io.monotonicNs()
@@ -311,7 +312,7 @@ public struct CameraSource: FrameSource, ~Copyable {
       let needed = format.format.bytesNeeded(width: width, height: height, stride: format.stride)
       if used < needed {
         counters.wrongSize += 1
-        return .badFrame("\(what): \(used) bytes, but \(format.fourccString) \(width)x\(height) (stride \(format.stride)) needs \(needed); skipped")
+        return .badFrame("\(frameName): \(used) bytes, but \(format.fourccString) \(width)x\(height) (stride \(format.stride)) needs \(needed); skipped")
       }
       let stride = UInt32(format.stride)
       let status: Int32 = rgb.pixels.withUnsafeMutableBufferPointer { out in
@@ -326,7 +327,7 @@ public struct CameraSource: FrameSource, ~Copyable {
       }
       if status != 0 {
         counters.wrongSize += 1
-        return .badFrame("\(what): \(format.fourccString) conversion refused \(used) bytes; skipped")
+        return .badFrame("\(frameName): \(format.fourccString) conversion refused \(used) bytes; skipped")
       }
     } else {
       var image = vgl_io_image(pixels: nil, width: 0, height: 0)
@@ -335,11 +336,11 @@ public struct CameraSource: FrameSource, ~Copyable {
       guard status == VGL_IO_OK, let pixels = image.pixels else {
         counters.corrupt += 1
         message[CameraSource.messageCapacity - 1] = 0
-        return .badFrame("\(what): corrupt MJPEG frame (\(used) bytes): \(cText(message)); skipped")
+        return .badFrame("\(frameName): corrupt MJPEG frame (\(used) bytes): \(cText(message)); skipped")
       }
       if Int(image.width) != width || Int(image.height) != height {
         counters.wrongSize += 1
-        return .badFrame("\(what): MJPEG frame is \(image.width)x\(image.height), the negotiated format is \(width)x\(height); skipped")
+        return .badFrame("\(frameName): MJPEG frame is \(image.width)x\(image.height), the negotiated format is \(width)x\(height); skipped")
       }
       rgb.pixels.withUnsafeMutableBufferPointer { out in
         out.baseAddress!.update(from: pixels, count: width * height * 3)

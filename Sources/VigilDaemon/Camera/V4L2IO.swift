@@ -80,12 +80,6 @@ public struct V4L2Errno: Error, Equatable, RawRepresentable {
   public init(rawValue: Int32) { self.rawValue = rawValue }
   init(_ value: Int32) { rawValue = value }
 
-  /// The device is gone (unplugged, driver unbound), or I/O on it failed: close and reopen.
-  public var meansDeviceLost: Bool {
-    rawValue == VGL_V4L2_ENODEV || rawValue == VGL_V4L2_EIO || rawValue == VGL_V4L2_ENXIO
-      || rawValue == VGL_V4L2_ENOENT || rawValue == VGL_V4L2_EPIPE
-  }
-
   /// The symbolic name ("ENODEV"), or "errno N".
   public var name: String {
     switch rawValue {
