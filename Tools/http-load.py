@@ -19,9 +19,10 @@ Then /health is timed (20 requests) and the resident memory compared with its le
 attack (after the server's deadlines have closed every attack connection). The attack threads
 run at nice 10 so that on a small machine the load generator competes less with the daemon it
 measures (a real attacker's CPU is elsewhere). Every loop has a deadline; nothing runs past
-the windows. Exits 1 when classified frames under attack fall more than 10 % below the mean of
-the undisturbed windows, /health takes 100 ms or more, resident memory stays 1 MiB or more
-above its level before, or a malformed request gets an answer outside its documented codes.
+the windows. Exits 1 when /health does not answer 200 afterwards, resident memory stays 1 MiB or more above
+its level before, a malformed request gets an answer outside its documented codes, the daemon
+does not exit cleanly, or (full run only; --smoke prints them) classified frames under attack
+fall more than 10 % below the mean of the undisturbed windows or /health takes 100 ms or more.
 """
 import argparse
 import os
@@ -278,10 +279,18 @@ def main():
     for line in metrics.decode().splitlines():
         if line.startswith("vigil_http_") and not line.startswith("#"):
             print("http-load:   " + line)
+    # The timing criteria decide the full run only: the CI smoke reports them (a shared CI
+    # machine's load must not fail a build) and fails on behaviour alone.
+    timing = []
     if ratio < 0.9:
-        failures.append(f"frames classified under attack {ratio * 100:.1f} % of undisturbed (< 90 %)")
+        timing.append(f"frames classified under attack {ratio * 100:.1f} % of undisturbed (< 90 %)")
     if max(latencies) >= 100:
-        failures.append(f"/health took {max(latencies):.1f} ms (>= 100 ms)")
+        timing.append(f"/health took {max(latencies):.1f} ms (>= 100 ms)")
+    if args.smoke:
+        for t in timing:
+            print("http-load: note (not checked in --smoke): " + t)
+    else:
+        failures += timing
     if rss_after - rss_before >= 1024:
         failures.append(f"resident memory grew {rss_after - rss_before} KiB")
     for raw, got, allowed in attack.bad_answers[:10]:
