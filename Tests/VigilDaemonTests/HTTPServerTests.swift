@@ -202,7 +202,8 @@ import Glibc
       }
     }
     #expect(idle.count == 8)
-    Thread.sleep(forTimeInterval: 0.3)
+    // Let the server accept them (they are evicted only once 100 ms old).
+    Thread.sleep(forTimeInterval: 1.0)
     // Every slot is busy with a request older than 100 ms: the oldest is evicted with 503.
     #expect(RawHTTP.get(port: port, "/health")?.status == 200)
     let evicted = RawHTTP.receive(idle[0])
