@@ -11,7 +11,8 @@
 // -> free. Each state has a deadline, so no client can hold a slot longer than
 // request_timeout + write_timeout + linger: a client that sends a byte a second gets 408 when
 // its request deadline passes (the deadline runs from accept, not from the last byte), and a
-// client that never reads is closed when its write deadline passes. When every slot is busy, the
+// client that never reads is closed when its write deadline passes. When every slot is busy, a
+// slot lingering after a complete response is closed to make room; failing that, the
 // connection that has been sending its request longest is evicted (answered 503 and closed) if
 // it has been at it for evict_after_ms: a loopback or LAN request arrives in one packet, so
 // under pressure slow clients make room for quick ones instead of starving them. With no
@@ -232,6 +233,13 @@ static void accept_some(vhttp_server *s, uint64_t now) {
     for (int i = 0; i < s->config.slots; i++) {
       if (s->slots[i].state == SLOT_FREE) { free_slot = &s->slots[i]; break; }
     }
+    // A lingering slot has sent its whole response: closing it now loses nothing.
+    for (int i = 0; !free_slot && i < s->config.slots; i++) {
+      if (s->slots[i].state == SLOT_LINGERING) {
+        close_slot(&s->slots[i]);
+        free_slot = &s->slots[i];
+      }
+    }
     if (!free_slot && s->config.evict_after_ms >= 0) {
       slot *oldest = NULL;
       for (int i = 0; i < s->config.slots; i++) {
@@ -265,6 +273,9 @@ static void accept_some(vhttp_server *s, uint64_t now) {
     free_slot->accepted_ns = now;
     free_slot->deadline_ns = now + (uint64_t)s->config.request_timeout_ms * 1000000ull;
     count(s, &s->stats.accepted);
+    // A quick client's request often arrived with its connection: answer it now, so the slot
+    // is free again before the next newcomer of this round needs one.
+    read_some(s, free_slot, now);
   }
 }
 
