@@ -9,6 +9,8 @@ packages=(
   qemu-user-static                  # runs the cross-built tests
   dataset-fashion-mnist             # real labelled images (eval, samples)
   qemu-system-x86 busybox-static cpio # the vivid camera VM (Tools/vivid-test.sh)
+  python3-venv                      # Tools/metrics-check.sh's own venv (prometheus_client)
+  chromium                          # Tools/browser-check.sh loads the daemon's live page
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -22,6 +22,10 @@ echo "== Image decoder and IDX fuzz smoke (libFuzzer, 4 targets x 8 s)"
 bash Tools/fuzz-images.sh 8
 echo "== Benchmark script helpers (Python, standard library)"
 python3 Tools/test-bench-common.py
+echo "== HTTP status server in C (native; static aarch64 and armv7 under qemu)"
+bash Tools/http-c-test.sh
+echo "== HTTP request parser fuzz smoke (libFuzzer, 10 s)"
+bash Tools/fuzz-http.sh 10
 echo "== VigilCore and VigilDaemon in Embedded Swift"
 bash Tools/embedded-check.sh
 echo "== V4L2 camera on a real driver (vivid in qemu-system-x86_64, about 45 s)"
@@ -31,3 +35,9 @@ swift build --build-tests
 swift test --skip-build
 echo "== Daemon soak smoke (3,000 synthetic frames; the full run is Tools/soak.sh)"
 VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/soak.sh 3000
+echo "== HTTP status: /metrics through prometheus_client's parser"
+VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/metrics-check.sh
+echo "== HTTP status: hostile clients smoke (1,000 requests, 20 slow clients; full run: Tools/http-load.py)"
+VIGIL="$(swift build --show-bin-path)/vigil" python3 Tools/http-load.py --smoke
+echo "== HTTP status: headless Chromium loads the live page"
+VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/browser-check.sh

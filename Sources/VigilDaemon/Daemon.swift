@@ -74,6 +74,10 @@ public struct Daemon: ~Copyable {
   private var lastWatchdogNs: UInt64 = 0
   private var watchdogIntervalNs: UInt64 = 0
   private var signalFd: Int32 = -1
+  /// What the HTTP status side reads beyond the snapshot (nil: no HTTP).
+  public var feed: StatusFeed? = nil {
+    didSet { feed?.model(path: classifier.path, classes: classifier.classes, inputSize: classifier.inputSize) }
+  }
 
   /// Loads the model (fully validated) and opens the output; throws with the reason if either
   /// fails, before any source is touched.
@@ -154,6 +158,7 @@ public struct Daemon: ~Copyable {
       case .frame(let frame):
         snapshot.counters.captured += 1
         lastFrameNs = sys.monotonicNs
+        feed?.frameArrived(ns: lastFrameNs)
         framesSeen += 1
         if (framesSeen - 1) % UInt64(options.every) != 0 {
           snapshot.counters.skipped += 1
@@ -168,6 +173,7 @@ public struct Daemon: ~Copyable {
         snapshot.counters.captured += 1
         snapshot.counters.bad += 1
         lastFrameNs = sys.monotonicNs
+        feed?.frameArrived(ns: lastFrameNs)
         try writeError("bad_frame", why)
       case .dropped(let n):
         snapshot.counters.captured += UInt64(n)
@@ -175,9 +181,11 @@ public struct Daemon: ~Copyable {
         try writeDropped(n, source.dropNote)
       case .disconnected(let why):
         snapshot.counters.disconnects += 1
+        feed?.sourceConnected(false)
         try writeError("disconnected", why)
       case .reconnected(let why):
         lastFrameNs = sys.monotonicNs
+        feed?.sourceConnected(true)
         try writeError("reconnected", why)
       }
       board.publish(snapshot)
@@ -225,9 +233,20 @@ public struct Daemon: ~Copyable {
     snapshot.stateScore = hysteresis.state >= 0 ? smoother.mean[hysteresis.state] : 0
     fillTop()
     try writeResult(frame)
+    feed?.result(line: json.bytes, image: image, inferenceNs: snapshot.inferenceNs,
+                 endToEndNs: t2 > frame.captureMonotonicNs ? t2 - frame.captureMonotonicNs : 0)
     if let previous {
       snapshot.counters.events += 1
       try writeEvent(from: previous, frame: frame)
+      if let feed {
+        var change = StatusEvent()
+        change.seq = snapshot.counters.classified - 1
+        change.wallNs = snapshot.resultWallNs
+        change.from = Int32(previous)
+        change.to = Int32(hysteresis.state)
+        change.score = snapshot.stateScore
+        feed.event(line: json.bytes, change)
+      }
     }
   }
 
@@ -294,6 +313,7 @@ public struct Daemon: ~Copyable {
     snapshot.counters.reloads += 1
     snapshot.modelGeneration += 1
     board.labels = classifier.labels
+    feed?.model(path: classifier.path, classes: classifier.classes, inputSize: classifier.inputSize)
     json.begin()
     header("reload")
     json.key("model"); json.string(classifier.path)

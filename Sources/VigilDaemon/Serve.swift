@@ -29,6 +29,8 @@ public enum Serve {
   {
     try options.validate()
     var daemon = try Daemon(options: options, sys: sys, board: board)
+    let server = try startHTTP(options, daemon: &daemon, board: board, sys: sys)
+    defer { server?.stop() }
     if !options.files.isEmpty {
       var source = FileListSource(paths: options.files, loop: options.loop, sys: sys)
       return try daemon.run(&source)
@@ -44,5 +46,26 @@ public enum Serve {
       return try daemon.run(&source)
     }
     return try runCamera(options, daemon: &daemon, sys: sys)
+  }
+
+  /// Starts the HTTP status side when `--http` asks for it, and says where it listens on
+  /// standard error (with a warning when the address is not loopback).
+  static func startHTTP(_ options: ServeOptions, daemon: inout Daemon, board: SnapshotBoard,
+                        sys: Sys) throws(VigilError) -> StatusServer?
+  {
+    guard let address = options.http else { return nil }
+    let window = options.stallTimeout > 0 ? UInt64(options.stallTimeout * 1e9) : 10_000_000_000
+    let feed = StatusFeed(healthWindowNs: window)
+    daemon.feed = feed
+    let server = try StatusServer(address: address, board: board, feed: feed)
+    let bound = HTTPAddress(host: address.host, port: server.port)
+    var note = "vigil serve: HTTP status on http://\(bound.description)/"
+    note += address.isLoopback ? " (loopback only)\n"
+      : " (NOT loopback: reachable from other machines; no authentication)\n"
+    var bytes = Array(note.utf8)
+    bytes.withUnsafeMutableBytes { b in
+      do throws(VigilError) { try sys.writeAll(2, UnsafeRawBufferPointer(b), what: "standard error") } catch {}
+    }
+    return server
   }
 }

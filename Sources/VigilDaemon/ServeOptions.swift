@@ -65,6 +65,8 @@ public struct ServeOptions {
   public var maxResults = 0
   /// Stop after this many captured frames (0: never): soak runs.
   public var maxFrames = 0
+  /// Serve the HTTP status endpoints here (nil: off); `PORT` alone binds 127.0.0.1.
+  public var http: HTTPAddress? = nil
 
   public init() {}
 
@@ -72,7 +74,7 @@ public struct ServeOptions {
   public static let keys: [String] = [
     "model", "file", "loop", "watch", "done", "pending", "camera", "size", "fps", "format",
     "buffers", "synthetic", "every", "crop", "smooth", "enter", "exit", "top", "output",
-    "threads", "stall-timeout", "max-results", "max-frames",
+    "threads", "stall-timeout", "max-results", "max-frames", "http",
   ]
 
   /// Sets one key from its text form, checking it; the error says what is allowed.
@@ -110,6 +112,7 @@ public struct ServeOptions {
       stallTimeout = seconds
     case "max-results": maxResults = try Self.int(key, value, 0...Int(Int32.max))
     case "max-frames": maxFrames = try Self.int(key, value, 0...Int(Int32.max))
+    case "http": http = try HTTPAddress.parse(value)
     default:
       throw .invalidArgument("unknown key '\(key)'; the keys are: \(Self.keys.joined(separator: ", "))")
     }

@@ -85,6 +85,10 @@ struct Serve: ParsableCommand {
   @Option(help: ArgumentHelp("Stop after this many captured frames (default 0: never).", valueName: "n"))
   var maxFrames: String?
 
+  @Option(help: ArgumentHelp("Serve /health, /latest, /metrics, /snapshot.jpg and a live page at [ADDR:]PORT "
+    + "(PORT alone binds 127.0.0.1; docs/serve-http.md).", valueName: "addr:port"))
+  var http: String?
+
   /// The options from the config file, then the flags and arguments over them.
   func options() throws -> ServeOptions {
     var options = ServeOptions()
@@ -107,7 +111,7 @@ struct Serve: ParsableCommand {
       ("fps", fps), ("format", format), ("buffers", buffers), ("synthetic", synthetic),
       ("every", every), ("crop", crop), ("smooth", smooth), ("enter", enter), ("exit", exit),
       ("top", top), ("output", output), ("threads", threads), ("stall-timeout", stallTimeout),
-      ("max-results", maxResults), ("max-frames", maxFrames),
+      ("max-results", maxResults), ("max-frames", maxFrames), ("http", http),
     ]
     for (key, value) in flags { if let value { try set(&options, key, value) } }
     return options

@@ -142,6 +142,16 @@ vgl_io_status vgl_io_decode_into(const uint8_t *data, size_t len, int apply_exif
 vgl_io_status vgl_io_decode_pnm(const uint8_t *data, size_t len, vgl_io_image *out, char *msg,
                                 size_t msg_cap);
 
+/// Encodes RGB8 pixels (`width * height * 3` bytes, rows top to bottom) as a baseline JPEG
+/// (4:2:0, `quality` 1...100) into the caller's buffer `out` of `cap` bytes; `*len_out` is the
+/// encoded size. Fails with VGL_IO_E_TOO_BIG when the JPEG does not fit `cap` (nothing is
+/// allocated for the output), VGL_IO_E_DIMENSIONS for sides of 0 or above VGL_IO_MAX_SIDE.
+/// Exists because libjpeg's default error handler calls exit(): this shim longjmps back, like
+/// the decoder (used by the daemon's /snapshot.jpg).
+vgl_io_status vgl_io_encode_jpeg(const uint8_t *rgb, uint32_t width, uint32_t height,
+                                 int quality, uint8_t *out, size_t cap, size_t *len_out,
+                                 char *msg, size_t msg_cap);
+
 #ifdef __cplusplus
 }
 #endif
