@@ -35,7 +35,8 @@ func stringFromC(_ pointer: UnsafePointer<CChar>?) -> String? {
 ///     let logits = try instance.run(pixels: pixels)   // 3 x S x S uint8 HWC RGB
 ///
 /// The weights are used in place: from a path the file is mapped read-only; from bytes, the
-/// model keeps its own 64-byte-aligned copy. Closing happens in `deinit`.
+/// model keeps its own 64-byte-aligned copy; `inPlace` bytes (a const array in firmware) are
+/// read where they are. Closing happens in `deinit`.
 public struct Model: ~Copyable {
   /// The C model (`vgl_model *`), valid for the lifetime of this value.
   public let handle: OpaquePointer
@@ -74,6 +75,25 @@ public struct Model: ~Copyable {
     }
     handle = model
     storage = copy
+  }
+
+  /// Validates `bytes` and runs them in place, without a copy: for a model linked into
+  /// firmware as a const array. The bytes must be 64-byte aligned (`VGL_MODEL_ALIGNMENT`;
+  /// otherwise ``VigilError/invalidArgument(_:)``) and stay valid and unchanged for the
+  /// model's lifetime; the model never writes them.
+  ///
+  /// The corresponding C function is `vgl_model_open`.
+  public init(inPlace bytes: UnsafeRawBufferPointer) throws(VigilError) {
+    guard let base = bytes.baseAddress else { throw .invalidArgument("model bytes are empty") }
+    var model: OpaquePointer? = nil
+    let (status, message) = withStatusMessage { msg, cap in
+      vgl_model_open(base, bytes.count, &model, msg, cap)
+    }
+    guard status == VGL_OK, let model else {
+      throw VigilError(status: status, message: message) ?? .unknown(code: 0, message: message)
+    }
+    handle = model
+    storage = nil
   }
 
   deinit {
