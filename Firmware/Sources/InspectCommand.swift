@@ -34,7 +34,12 @@ enum InspectCommand {
       return 1
     }
     let info = Inspection(model, path: path)
-    Output.line(a.flag("--json") ? info.json : info.text)
+    if a.flag("--json") {
+      Output.line(info.json)
+    } else {
+      Output.line(info.text)
+      if let report = embeddedModelReport(path, model) { Output.line(report) }
+    }
     return 0
   }
 }

@@ -30,3 +30,29 @@ func modelFileBytes(_ argument: String) -> Int {
   let size = vgl_board_file_size(argument)
   return size < 0 ? 0 : Int(size)
 }
+
+/// For `@embedded`: a line saying where the model's bytes are and whether every op's weights,
+/// biases and scales point into that read-only array (run in place, not copied); nil for a file.
+func embeddedModelReport(_ argument: String, _ model: borrowing Model) -> String? {
+  guard argument == embeddedModelArgument else { return nil }
+  var data: UnsafeRawPointer? = nil
+  var size = 0
+  guard vgl_board_embedded_model(&data, &size) != 0, let data else { return nil }
+  let start = UInt(bitPattern: data), end = start + UInt(size)
+  func inside(_ p: UnsafeRawPointer?) -> Bool {
+    guard let p else { return true }
+    let a = UInt(bitPattern: p)
+    return a >= start && a < end
+  }
+  let plan = model.plan.pointee
+  var inPlace = true
+  for i in 0..<Int(plan.op_count) {
+    let op = plan.ops[i]
+    inPlace = inPlace && inside(op.weight) && inside(op.bias) && inside(op.scale)
+      && inside(op.gelu_table)
+  }
+  let name = stringFromC(vgl_board_embedded_model_name()) ?? ""
+  return "embedded model \(name): \(size) bytes at 0x\(String(start, radix: 16)) (read-only, "
+    + "\(start % 64 == 0 ? "" : "NOT ")64-byte aligned); weights "
+    + (inPlace ? "read in place from it" : "NOT in the embedded array")
+}
