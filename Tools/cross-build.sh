@@ -14,7 +14,7 @@
 # `apt-get download` + `dpkg -x` from a private apt state (the machine's own apt sources,
 # lists and architectures are not touched).
 #
-# The C parts (CKernels, CVigilIO, the firmware shims) are compiled by the gcc cross compiler,
+# The C parts (CKernels, CVigilIO, CVigilSys when the daemon is in the tree, the shims) are compiled by the gcc cross compiler,
 # so OpenMP links statically through libgomp.a when the kernels use it; the Swift parts by
 # swiftc in Embedded mode; clang with lld links everything with -static. The result is
 # stripped and its size printed. Also written: build/<arch>/undefined-symbols.txt (what the
@@ -174,6 +174,18 @@ for source in "$root"/Sources/CVigilIO/*.c; do
   [[ $(jobs -r | wc -l) -lt 2 ]] || wait -n
 done
 wait
+# The daemon core, when the tree has it: its C shims here, its Swift module below.
+daemon=0
+if [[ -d "$root/Sources/VigilDaemon" && -d "$root/Sources/CVigilSys" ]]; then
+  daemon=1
+  for source in "$root"/Sources/CVigilSys/*.c; do
+    object="$out/obj/c/cvigilsys-$(basename "$source" .c).o"
+    compile_c "$object" "$source" -I "$root/Sources/CVigilSys/include" &
+    c_objects+=("$object")
+    [[ $(jobs -r | wc -l) -lt 2 ]] || wait -n
+  done
+  wait
+fi
 compile_c "$out/obj/c/board.o" "$root/Firmware/Shims/board.c" -I "$root/Firmware/Shims/include" \
   "-DVGL_BOARD_VERSION=\"$version\""
 c_objects+=("$out/obj/c/board.o")
@@ -201,9 +213,23 @@ swift_flags=(
 swiftc "${swift_flags[@]}" -module-name VigilCore -emit-module \
   -emit-module-path "$out/obj/swift/VigilCore.swiftmodule" \
   -c -o "$out/obj/swift/VigilCore.o" "$root"/Sources/VigilCore/*.swift
-swiftc "${swift_flags[@]}" -module-name VigilBoard -I "$out/obj/swift" \
+swift_objects=("$out/obj/swift/VigilCore.o")
+board_flags=()
+if [[ $daemon -eq 1 ]]; then
+  # The daemon's shims include libc headers (sys/types.h), which the bare-metal Swift targets
+  # lack: give the importer the cross glibc's headers.
+  daemon_flags=(-I "$root/Sources/CVigilSys/include")
+  [[ -z "$triple" ]] || daemon_flags+=(-Xcc -isystem -Xcc "/usr/$triple/include")
+  mapfile -t daemon_sources < <(find "$root/Sources/VigilDaemon" -name '*.swift' | sort)
+  swiftc "${swift_flags[@]}" "${daemon_flags[@]}" -module-name VigilDaemon -I "$out/obj/swift" \
+    -emit-module -emit-module-path "$out/obj/swift/VigilDaemon.swiftmodule" \
+    -c -o "$out/obj/swift/VigilDaemon.o" "${daemon_sources[@]}"
+  swift_objects+=("$out/obj/swift/VigilDaemon.o")
+  board_flags=("${daemon_flags[@]}" -D VIGIL_DAEMON)
+fi
+swiftc "${swift_flags[@]}" "${board_flags[@]}" -module-name VigilBoard -I "$out/obj/swift" \
   -c -o "$out/obj/swift/VigilBoard.o" "$root"/Firmware/Sources/*.swift
-swift_objects=("$out/obj/swift/VigilCore.o" "$out/obj/swift/VigilBoard.o")
+swift_objects+=("$out/obj/swift/VigilBoard.o")
 
 # --- Link ----------------------------------------------------------------------------------
 swift_lib="$(dirname "$(command -v swiftc)")/../lib/swift/embedded/$swift_target"
