@@ -18,7 +18,8 @@
 # so OpenMP links statically through libgomp.a when the kernels use it; the Swift parts by
 # swiftc in Embedded mode; clang with lld links everything with -static. The result is
 # stripped and its size printed. Also written: build/<arch>/undefined-symbols.txt (what the
-# Swift code takes from C, Tools/firmware-check.sh compares it with the committed list).
+# Swift code takes from libc and the runtime; Tools/firmware-check.sh compares it with the
+# committed Firmware/undefined-symbols-<arch>.txt).
 set -euo pipefail
 
 usage() {
@@ -242,9 +243,12 @@ clang --target="$clang_target" -fuse-ld=lld -static -Wl,--gc-sections \
   "${swift_objects[@]}" "${c_objects[@]}" "${link_libs[@]}" -o "$out/vigil-board.unstripped"
 "$strip" -o "$out/vigil-board" "$out/vigil-board.unstripped"
 
-# What the Swift code takes from C (CKernels, CVigilIO, the shims, libc): one symbol a line.
+# What the Swift code takes from outside the project (libc, the Swift runtime's tables): its
+# undefined symbols (nm -u) minus those the project's own C objects define. One a line.
 ld.lld -r "${swift_objects[@]}" -o "$out/obj/swift/swift-combined.o"
-nm -u "$out/obj/swift/swift-combined.o" | awk '{print $NF}' | LC_ALL=C sort -u > "$out/undefined-symbols.txt"
+nm --defined-only "${c_objects[@]}" | awk 'NF == 3 {print $3}' | LC_ALL=C sort -u > "$out/obj/c-defined.txt"
+nm -u "$out/obj/swift/swift-combined.o" | awk '{print $NF}' | LC_ALL=C sort -u \
+  | LC_ALL=C comm -23 - "$out/obj/c-defined.txt" > "$out/undefined-symbols.txt"
 
 size=$(stat -c %s "$out/vigil-board")
 echo "cross-build: $out/vigil-board: $size bytes ($(file -b "$out/vigil-board" | cut -d, -f1-2,5-7))"

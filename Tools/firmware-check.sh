@@ -12,8 +12,11 @@
 #    `vigil classify` prints: natively (x86-64), under qemu-aarch64-static -cpu max (dotprod) and
 #    -cpu cortex-a53 (no dotprod), under qemu-arm-static -cpu cortex-a15, for every ISA path in
 #    `isas` below (VIGIL_ISA forced), and from the model embedded with --embed-model.
-# 3. inspect (text and JSON) matches the host's; usage errors, bad models and `serve` in a
-#    build without the daemon fail with their messages and exit codes.
+# 3. inspect (text and JSON) matches the host's; usage errors and bad models fail with their
+#    messages and exit codes. With the daemon in the tree (Sources/VigilDaemon), `serve` over
+#    the frames prints the host daemon's JSON lines (clocks and latencies aside) natively and
+#    under qemu, and `serve --watch` under qemu-aarch64 classifies arrivals as the host does and
+#    stops cleanly on SIGTERM; without it, `serve` says it is not in the build.
 # 4. The symbols the Swift code takes from C (nm -u) equal Firmware/undefined-symbols-<arch>.txt,
 #    and each binary stays within 25 % of its last size in Firmware/size-history.txt.
 # Prints each binary's size and the peak resident memory of one classify run.
@@ -145,13 +148,57 @@ expect 2 "give a model (MODEL.vigil or @embedded) and at least one input file" c
 expect 2 "--top must be between 1 and" classify --top 0 "$model" x.png
 expect 2 "--top takes a whole number, got 'x'" classify --top x "$model" x.png
 expect 2 "unknown command 'frobnicate'" frobnicate
-expect 2 "serve is not in this build" serve --watch Tests/Fixtures/samples
+if [[ -d Sources/VigilDaemon ]]; then
+  expect 2 "give exactly one source" serve "$model"
+else
+  expect 2 "serve is not in this build" serve --watch Tests/Fixtures/samples
+fi
 expect 1 "model file truncated" classify "$work/truncated.vigil" "${frames[0]}"
 expect 1 "not a .vigil model file" inspect "$work/garbage.vigil"
 expect 1 "this vigil-board has no embedded model" classify @embedded "${frames[0]}"
 expect 1 "1 of 2 input(s) failed" classify "$model" "${frames[0]}" "$work/missing.png"
 "$board" --help | grep -q "^  classify    classify images" || failed "--help lacks the command list"
 "$board" --version | grep -q "^vigil-board .* (x86_64)$" || failed "--version: $("$board" --version)"
+
+# --- serve: the daemon core on the board (when the tree has it) -----------------------------------
+if [[ -d Sources/VigilDaemon ]]; then
+  # JSON lines without what differs from run to run (clocks, latencies).
+  normalize() { sed -E 's/"(wall_ns|mono_ns)":[0-9]+,//g; s/,"latency_ms":\{[^}]*\}//'; }
+  "$vigil" serve "$model" "${frames[@]}" | normalize > "$work/serve-host.jsonl"
+  grep -q '"type":"stop".*"reason":"ended"' "$work/serve-host.jsonl" || failed "host serve did not end: $(tail -n 1 "$work/serve-host.jsonl")"
+  for key in native qemu-aarch64-static:cortex-a53 qemu-arm-static:cortex-a15; do
+    read -r -a run <<< "$(runner "$key")"
+    "${run[@]}" "${binary_of[$key]}" serve "$model" "${frames[@]}" | normalize > "$work/serve-board.jsonl" \
+      || failed "$key: serve exited $?"
+    cmp -s "$work/serve-host.jsonl" "$work/serve-board.jsonl" \
+      && echo "firmware-check: $key: serve over ${#frames[@]} files: the host daemon's JSON lines" \
+      || { failed "$key: serve output differs from the host's:"; diff "$work/serve-host.jsonl" "$work/serve-board.jsonl" | head -n 6 >&2 || true; }
+  done
+  # --watch under qemu: frames arrive in a folder, SIGTERM stops it cleanly (exit 0).
+  mkdir "$work/incoming"
+  qemu-aarch64-static -cpu cortex-a53 build/aarch64/vigil-board serve --watch "$work/incoming" "$model" \
+    > "$work/watch.jsonl" 2> "$work/watch.err" &
+  watcher=$!
+  for _ in $(seq 100); do grep -qs '"type":"start"' "$work/watch.jsonl" && break; sleep 0.1; done
+  for frame in "${frames[@]}"; do
+    cp "$frame" "$work/incoming/.tmp" && mv "$work/incoming/.tmp" "$work/incoming/$(basename "$frame")"
+  done
+  for _ in $(seq 600); do
+    [[ $(grep -c '"type":"result"' "$work/watch.jsonl") -ge ${#frames[@]} ]] && break
+    sleep 0.1
+  done
+  kill -TERM "$watcher"
+  status=0
+  wait "$watcher" || status=$?
+  grep -o '"top":\[[^]]*\]' "$work/serve-host.jsonl" > "$work/top-host"
+  grep -o '"top":\[[^]]*\]' "$work/watch.jsonl" > "$work/top-watch" || true
+  if [[ $status -eq 0 ]] && grep -q '"type":"stop".*"reason":"SIGTERM"' "$work/watch.jsonl" \
+     && cmp -s "$work/top-host" "$work/top-watch"; then
+    echo "firmware-check: aarch64 serve --watch: ${#frames[@]} arrivals classified as on the host, clean stop on SIGTERM"
+  else
+    failed "aarch64 serve --watch: exit $status, $(wc -l < "$work/top-watch") results, last line $(tail -n 1 "$work/watch.jsonl"); $(head -c 300 "$work/watch.err")"
+  fi
+fi
 
 # --- Undefined symbols, sizes, memory ------------------------------------------------------------
 for arch in host aarch64 armv7; do

@@ -3,10 +3,11 @@
 //
 // The libc side of vigil_board.h, and the process entry point: C's main() hands argc/argv to
 // the Swift entry (Embedded Swift has no CommandLine).
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE  // strtod_l, newlocale
 #include "vigil_board.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,19 @@ int vgl_board_write(int fd, const void *bytes, size_t length) {
 }
 
 double vgl_board_exp(double x) { return exp(x); }
+
+// The Swift runtime's number parser, which the Embedded stdlib's Double(String) (used by the
+// daemon's option parser) calls but does not define: strtod in the C locale; returns the end
+// of the parsed text (Swift succeeds only when that is the string's end), or NULL.
+const char *_swift_stdlib_strtod_clocale(const char *nptr, double *out_result);
+const char *_swift_stdlib_strtod_clocale(const char *nptr, double *out_result) {
+  static locale_t c_locale;
+  if (c_locale == (locale_t)0) c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+  if (c_locale == (locale_t)0) return NULL;
+  char *end = NULL;
+  *out_result = strtod_l(nptr, &end, c_locale);
+  return end;
+}
 
 int vgl_board_parse_double(const char *text, double *value_out) {
   if (text == NULL || *text == '\0') return 0;
