@@ -209,6 +209,9 @@ swift_flags=(
   -enable-experimental-feature Embedded -wmo -parse-as-library -Osize
   -Xcc -ffp-contract=off
   -Xfrontend -function-sections
+  # A fresh module cache per build: clang does not notice a header added to an umbrella
+  # directory (CVigilSys), so a shared cache could serve a stale module.
+  -module-cache-path "$out/obj/module-cache"
   -I "$root/CKernels/include" -I "$root/Sources/CVigilIO/include" -I "$root/Firmware/Shims/include"
 )
 swiftc "${swift_flags[@]}" -module-name VigilCore -emit-module \
