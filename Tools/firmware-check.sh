@@ -11,8 +11,9 @@
 #    (Tests/Fixtures/samples) with the shipped model print exactly the bytes the host's
 #    `vigil classify` prints: natively (x86-64), under qemu-aarch64-static -cpu max (dotprod) and
 #    -cpu cortex-a53 (no dotprod), under qemu-arm-static -cpu cortex-a15 (NEON) and -cpu
-#    cortex-r5f (VFPv3-D16, no NEON: the baseline the armv7 build targets), for every ISA path in
-#    `isas` below (VIGIL_ISA forced), and from the model embedded with --embed-model.
+#    cortex-r5f (VFPv3-D16, no NEON: the baseline the armv7 build targets), for every ISA path
+#    the CPU offers (VIGIL_ISA forced; the others must be refused by name), and from the model
+#    embedded with --embed-model.
 # 3. inspect (text and JSON) matches the host's; usage errors and bad models fail with their
 #    messages and exit codes. With the daemon in the tree (Sources/VigilDaemon), `serve` over
 #    the frames prints the host daemon's JSON lines (clocks and latencies aside) natively and
@@ -51,16 +52,38 @@ for arch in host aarch64 armv7; do
 done
 bash Tools/cross-build.sh aarch64 --embed-model "$model" --out build/aarch64-embedded
 
-# The ISA paths each emulated CPU offers. Today the runtime has the scalar path only; when the
-# kernels gain dispatch, list here every path the CPU runs (e.g. aarch64 max: scalar neon
-# neondot; cortex-a53: scalar neon; cortex-a15: scalar neon) so each is forced and compared.
-declare -A isas=(
-  [native]="scalar"
-  [qemu-aarch64-static:max]="scalar"
-  [qemu-aarch64-static:cortex-a53]="scalar"
-  [qemu-arm-static:cortex-a15]="scalar"
-  [qemu-arm-static:cortex-r5f]="scalar"
-)
+# The ISA paths tried on each CPU (VIGIL_ISA forced), once the runtime dispatches (it reads
+# VIGIL_ISA); before that, the scalar path only. A path the CPU offers must print the host's
+# bytes; a path it lacks must be refused by name ("this CPU lacks it"). `must_offer` and
+# `must_refuse` pin what each emulated CPU has: aarch64 max has dotprod, cortex-a53 not;
+# cortex-r5f (armv7, VFPv3-D16) has no NEON.
+if grep -rqs 'VIGIL_ISA' CKernels/runtime; then
+  declare -A isas=(
+    [native]="scalar avx2 avx512vnni"
+    [qemu-aarch64-static:max]="scalar neon neondot"
+    [qemu-aarch64-static:cortex-a53]="scalar neon neondot"
+    [qemu-arm-static:cortex-a15]="scalar neon"
+    [qemu-arm-static:cortex-r5f]="scalar neon"
+  )
+  declare -A must_offer=(
+    [qemu-aarch64-static:max]="scalar neon neondot"
+    [qemu-aarch64-static:cortex-a53]="scalar neon"
+  )
+  declare -A must_refuse=(
+    [qemu-aarch64-static:cortex-a53]="neondot"
+    [qemu-arm-static:cortex-r5f]="neon"
+  )
+else
+  declare -A isas=(
+    [native]="scalar"
+    [qemu-aarch64-static:max]="scalar"
+    [qemu-aarch64-static:cortex-a53]="scalar"
+    [qemu-arm-static:cortex-a15]="scalar"
+    [qemu-arm-static:cortex-r5f]="scalar"
+  )
+  declare -A must_offer=()
+  declare -A must_refuse=()
+fi
 declare -A binary_of=(
   [native]=build/host/vigil-board
   [qemu-aarch64-static:max]=build/aarch64/vigil-board
@@ -94,8 +117,22 @@ for key in native qemu-aarch64-static:max qemu-aarch64-static:cortex-a53 qemu-ar
            qemu-arm-static:cortex-r5f; do
   read -r -a run <<< "$(runner "$key")"
   for isa in ${isas[$key]}; do
-    VIGIL_ISA="$isa" "${run[@]}" "${binary_of[$key]}" classify --json --logits "$model" "${frames[@]}" > "$work/board.json" \
-      || failed "$key isa $isa: classify --json exited $?"
+    status=0
+    VIGIL_ISA="$isa" "${run[@]}" "${binary_of[$key]}" classify --json --logits "$model" "${frames[@]}" \
+      > "$work/board.json" 2> "$work/board.err" || status=$?
+    if [[ $status -ne 0 ]] && grep -q "lacks it" "$work/board.err"; then
+      if [[ " ${must_offer[$key]:-} " == *" $isa "* ]]; then
+        failed "$key: VIGIL_ISA=$isa refused, but this CPU has it: $(head -c 300 "$work/board.err")"
+      else
+        echo "firmware-check: $key isa $isa: not offered by this CPU, refused by name"
+      fi
+      continue
+    fi
+    if [[ " ${must_refuse[$key]:-} " == *" $isa "* ]]; then
+      failed "$key: VIGIL_ISA=$isa ran (exit $status), but this CPU lacks it"
+      continue
+    fi
+    [[ $status -eq 0 ]] || failed "$key isa $isa: classify --json exited $status: $(head -c 300 "$work/board.err")"
     VIGIL_ISA="$isa" "${run[@]}" "${binary_of[$key]}" classify --logits "$model" "${frames[@]}" > "$work/board.txt" \
       || failed "$key isa $isa: classify exited $?"
     if cmp -s "$work/host.json" "$work/board.json" && cmp -s "$work/host.txt" "$work/board.txt"; then
