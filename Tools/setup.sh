@@ -7,6 +7,7 @@ packages=(
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross    # cross C compilers (Tools/cross-test.sh)
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
   qemu-user-static                  # runs the cross-built tests
+  file time                         # firmware checks: static binaries, peak memory
   dataset-fashion-mnist             # real labelled images (eval, samples)
   qemu-system-x86 busybox-static cpio # the vivid camera VM (Tools/vivid-test.sh)
   python3-venv                      # Tools/metrics-check.sh's own venv (prometheus_client)

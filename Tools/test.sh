@@ -3,7 +3,9 @@
 # (native, and cross-built under qemu for aarch64 and armv7), short fuzz runs of the model
 # loader, the Swift parsers, the image decoders and the IDX reader, the Embedded-Swift check
 # of the core and the daemon, the daemon on the kernel's vivid camera in qemu-system, the
-# Swift test suite (which runs the built CLI too) and a short soak of the daemon.
+# Swift test suite (which runs the built CLI too), a short soak of the daemon, the HTTP status
+# checks, and the board firmware built for x86-64, aarch64 and armv7 and compared with the host
+# CLI byte for byte (Tools/firmware-check.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -41,3 +43,8 @@ echo "== HTTP status: hostile clients smoke (1,000 requests, 20 slow clients; fu
 VIGIL="$(swift build --show-bin-path)/vigil" python3 Tools/http-load.py --smoke
 echo "== HTTP status: headless Chromium loads the live page"
 VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/browser-check.sh
+echo "== Board firmware (Embedded Swift: x86-64 native, aarch64 and armv7 under qemu, vs the host CLI)"
+bash Tools/firmware-check.sh
+echo "== Board packages (.deb, scratch-root install, systemd-analyze verify)"
+bash Tools/package.sh aarch64
+bash Tools/package.sh armv7

@@ -36,7 +36,8 @@ func stringFromC(_ pointer: UnsafePointer<CChar>?) -> String? {
 ///
 /// The weights are used in place from one 64-byte-aligned copy of the file that the model owns
 /// (read once at open from a path, copied from bytes), so a file changed or truncated under a
-/// running model cannot reach it; replace model files by rename. Closing happens in `deinit`.
+/// running model cannot reach it; replace model files by rename. `inPlace` bytes (a const array
+/// in firmware) are read where they are. Closing happens in `deinit`.
 public struct Model: ~Copyable {
   /// The C model (`vgl_model *`), valid for the lifetime of this value.
   public let handle: OpaquePointer
@@ -75,6 +76,25 @@ public struct Model: ~Copyable {
     }
     handle = model
     storage = copy
+  }
+
+  /// Validates `bytes` and runs them in place, without a copy: for a model linked into
+  /// firmware as a const array. The bytes must be 64-byte aligned (`VGL_MODEL_ALIGNMENT`;
+  /// otherwise ``VigilError/invalidArgument(_:)``) and stay valid and unchanged for the
+  /// model's lifetime; the model never writes them.
+  ///
+  /// The corresponding C function is `vgl_model_open`.
+  public init(inPlace bytes: UnsafeRawBufferPointer) throws(VigilError) {
+    guard let base = bytes.baseAddress else { throw .invalidArgument("model bytes are empty") }
+    var model: OpaquePointer? = nil
+    let (status, message) = withStatusMessage { msg, cap in
+      vgl_model_open(base, bytes.count, &model, msg, cap)
+    }
+    guard status == VGL_OK, let model else {
+      throw VigilError(status: status, message: message) ?? .unknown(code: 0, message: message)
+    }
+    handle = model
+    storage = nil
   }
 
   deinit {
