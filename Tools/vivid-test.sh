@@ -51,6 +51,12 @@ configure() {
       build_target=host
       cc=gcc
       ;;
+    # aarch64 / armv7, when added: kernel_meta linux-image-arm64:arm64 / linux-image-armmp:armhf
+    # (apt-get download from an apt state that has the architecture), qemu-system-aarch64
+    # -M virt -cpu cortex-a72 / qemu-system-arm -M virt -cpu cortex-a15 (package
+    # qemu-system-arm), console ttyAMA0, busybox-static:ARCH unpacked with dpkg -x, and as the
+    # binary the static Embedded build (`vigil-board serve` takes the same flags), with
+    # build_target=static so no shared libraries are copied.
     *)
       fail "architecture '$arch' is not wired yet (x86_64 is); add it to configure() in $0"
       ;;
@@ -72,8 +78,15 @@ fetch_kernel() {
   [ -n "$pkg" ] || fail "apt-cache finds no kernel image behind $kernel_meta"
   kernel_dir="$cache/$pkg"
   if [ ! -f "$kernel_dir/.unpacked" ]; then
-    ( cd "$cache" && ls "$pkg"_*.deb >/dev/null 2>&1 || apt-get download "$pkg" >/dev/null 2>&1 ) \
-      || fail "cannot download $pkg"
+    if ! ls "$cache/$pkg"_*.deb >/dev/null 2>&1; then
+      # Stale package lists name a version the mirror no longer has: refresh them once.
+      ( cd "$cache" && apt-get download "$pkg" >/dev/null 2>&1 ) || {
+        apt-get -o DPkg::Lock::Timeout=600 update -qq || true
+        pkg="$(apt-cache depends "$kernel_meta" | awk '/Depends: linux-image-/ { print $2; exit }')"
+        kernel_dir="$cache/$pkg"
+        ( cd "$cache" && apt-get download "$pkg" >/dev/null 2>&1 ) || fail "cannot download $pkg"
+      }
+    fi
     rm -rf "$kernel_dir" && mkdir -p "$kernel_dir"
     # Only the kernel and the media drivers: 43 of the package's 400 MB, in half the time.
     dpkg-deb --fsys-tarfile "$(ls "$cache/$pkg"_*.deb | head -1)" \
@@ -214,7 +227,8 @@ INIT
 boot() {
   local log="$work/console.log"
   local t0; t0=$(date +%s.%N)
-  timeout $((wait_s + 60)) "$qemu" "${qemu_args[@]}" -nographic -no-reboot \
+  # A bound for a hung guest only (a normal run takes 20-30 s): each wait inside is bounded too.
+  timeout $((wait_s * 3 + 60)) "$qemu" "${qemu_args[@]}" -nographic -no-reboot \
     -kernel "$vmlinuz" -initrd "$work/initrd.cpio" \
     -append "console=$console panic=-1 quiet loglevel=3 rdinit=/init" >"$log" 2>&1 \
     || echo "vivid-test: qemu exited with status $?" >&2
