@@ -7,7 +7,7 @@
 
 Starts `vigil serve --http` over the bundled frames, scrapes /metrics three times, parses each
 scrape with prometheus_client.parser.text_string_to_metric_families (which refuses malformed
-exposition text), and checks: every metric listed in docs/serve-http.md's metrics table is
+exposition text), and checks: every metric listed in docs/serve.md's metrics table is
 present with its documented type; every counter sample is the same or higher in each later
 scrape; histogram buckets are cumulative and end in +Inf == _count; the frame counters add up
 (captured == classified + skipped + dropped + bad). Exits non-zero with what was wrong.
@@ -24,7 +24,7 @@ import http_daemon  # noqa: E402
 
 
 def documented():
-    path = os.path.join(http_daemon.ROOT, "docs/serve-http.md")
+    path = os.path.join(http_daemon.ROOT, "docs/serve.md")
     rows = re.findall(r"^\| `(vigil_[a-z_]+)` \| (counter|gauge|histogram) \|", open(path).read(), re.M)
     if len(rows) < 20:
         sys.exit(f"metrics-check: found only {len(rows)} metrics in {path}'s table")

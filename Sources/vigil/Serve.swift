@@ -86,7 +86,7 @@ struct Serve: ParsableCommand {
   var maxFrames: String?
 
   @Option(help: ArgumentHelp("Serve /health, /latest, /metrics, /snapshot.jpg and a live page at [ADDR:]PORT "
-    + "(PORT alone binds 127.0.0.1; docs/serve-http.md).", valueName: "addr:port"))
+    + "(PORT alone binds 127.0.0.1; docs/serve.md).", valueName: "addr:port"))
   var http: String?
 
   /// The options from the config file, then the flags and arguments over them.

@@ -5,7 +5,7 @@ import CVigilIO
 import CVigilSys
 import VigilCore
 
-/// The status endpoints (docs/serve-http.md): each renders from one copy of the published
+/// The status endpoints (docs/serve.md): each renders from one copy of the published
 /// snapshot and the feed into the connection slot's buffer. Runs on the server thread only.
 /// Buffers kept here (the line, the frame copy, the JPEG) are allocated once and reused.
 final class StatusPages {
@@ -111,7 +111,7 @@ final class StatusPages {
     return nil
   }
 
-  /// The problem as words (docs/serve-http.md lists them); no quotes or markup in any.
+  /// The problem as words (docs/serve.md lists them); no quotes or markup in any.
   func write(_ problem: Problem, into w: inout BodyWriter) {
     switch problem {
     case .starting: w.text("starting")

@@ -44,7 +44,7 @@ public struct HTTPAddress: Equatable {
   public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
-/// Limits of the status server (docs/serve-http.md).
+/// Limits of the status server (docs/serve.md).
 public struct HTTPLimits {
   /// Concurrent connections; more are answered 503 and closed.
   public var slots: Int32 = 8
