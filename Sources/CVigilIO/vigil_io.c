@@ -6,10 +6,13 @@
 #include "vigil_io_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void vgl_io_free(void *ptr) { free(ptr); }
 
@@ -199,6 +202,48 @@ static vgl_io_status read_stdio(void *source, uint8_t *dst, size_t want, size_t 
   return VGL_IO_OK;
 }
 
+static const char *file_kind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISDIR(mode)) return "a directory";
+  return "not a regular file";
+}
+
+vgl_io_status vgl_io_open_regular(const char *path, int *fd_out, char *msg, size_t cap) {
+  char err[128];
+  *fd_out = -1;
+  int fd;
+  do {
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    int e = errno;
+    return vgl_io_fail(VGL_IO_E_OPEN, msg, cap, "%s", errno_text(e, err, sizeof err));
+  }
+  struct stat info;
+  if (fstat(fd, &info) != 0) {
+    int e = errno;
+    close(fd);
+    return vgl_io_fail(VGL_IO_E_OPEN, msg, cap, "%s", errno_text(e, err, sizeof err));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    close(fd);
+    return vgl_io_fail(VGL_IO_E_OPEN, msg, cap,
+                       "is %s, not a regular file (reading it could block or never end)",
+                       file_kind(info.st_mode));
+  }
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    int e = errno;
+    close(fd);
+    return vgl_io_fail(VGL_IO_E_OPEN, msg, cap, "%s", errno_text(e, err, sizeof err));
+  }
+  *fd_out = fd;
+  return VGL_IO_OK;
+}
+
 vgl_io_status vgl_io_read_file(const char *path, size_t max_bytes, uint8_t **buf_out,
                                size_t *len_out, char *msg, size_t msg_cap) {
   char err[128];
@@ -207,14 +252,17 @@ vgl_io_status vgl_io_read_file(const char *path, size_t max_bytes, uint8_t **buf
   }
   *buf_out = NULL;
   *len_out = 0;
-  FILE *file = fopen(path, "rb");
+  int fd;
+  vgl_io_status opened = vgl_io_open_regular(path, &fd, msg, msg_cap);
+  if (opened != VGL_IO_OK) return opened;
+  FILE *file = fdopen(fd, "rb");
   if (file == NULL) {
     int e = errno;
+    close(fd);
     return vgl_io_fail(VGL_IO_E_OPEN, msg, msg_cap, "%s",
                        errno_text(e, err, sizeof err));
   }
-  // Read in growing chunks rather than trusting a size from stat: works for pipes and
-  // /proc files too.
+  // Read in growing chunks rather than trusting a size from stat: /proc files report 0.
   vgl_io_status status =
       vgl_io_read_stream(read_stdio, file, path, max_bytes, buf_out, len_out, msg, msg_cap);
   fclose(file);

@@ -5,6 +5,7 @@
 // Exists because Swift has no zlib binding on Linux: zlib's gzread decompresses gzip data and
 // passes any other file through unchanged, so one call serves both.
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -40,6 +41,23 @@ static vgl_io_status read_gzip(void *source, uint8_t *dst, size_t want, size_t *
   return VGL_IO_OK;
 }
 
+// A regular file only (vgl_io_open_regular), then handed to zlib. The path is added by the
+// caller's message (ImageError.cannotOpen), as for vgl_io_read_file.
+static vgl_io_status open_gzip(const char *path, gzFile *file_out, char *msg, size_t msg_cap) {
+  int fd;
+  vgl_io_status opened = vgl_io_open_regular(path, &fd, msg, msg_cap);
+  if (opened != VGL_IO_OK) return opened;
+  errno = 0;
+  gzFile file = gzdopen(fd, "rb");
+  if (file == NULL) {
+    int e = errno;
+    close(fd);
+    return vgl_io_fail(VGL_IO_E_OPEN, msg, msg_cap, "%s", e != 0 ? strerror(e) : "out of memory");
+  }
+  *file_out = file;
+  return VGL_IO_OK;
+}
+
 vgl_io_status vgl_io_read_file_gunzip(const char *path, size_t max_bytes, uint8_t **buf_out,
                                       size_t *len_out, char *msg, size_t msg_cap) {
   if (path == NULL || buf_out == NULL || len_out == NULL) {
@@ -47,13 +65,9 @@ vgl_io_status vgl_io_read_file_gunzip(const char *path, size_t max_bytes, uint8_
   }
   *buf_out = NULL;
   *len_out = 0;
-  errno = 0;
-  gzFile file = gzopen(path, "rb");
-  if (file == NULL) {
-    int e = errno;
-    // The path is added by the caller's message (ImageError.cannotOpen), as for vgl_io_read_file.
-    return vgl_io_fail(VGL_IO_E_OPEN, msg, msg_cap, "%s", e != 0 ? strerror(e) : "out of memory");
-  }
+  gzFile file = NULL;
+  vgl_io_status opened = open_gzip(path, &file, msg, msg_cap);
+  if (opened != VGL_IO_OK) return opened;
   // Decompressed size is unknown up front: vgl_io_read_stream grows its buffer up to the cap.
   vgl_io_status status =
       vgl_io_read_stream(read_gzip, file, path, max_bytes, buf_out, len_out, msg, msg_cap);
@@ -169,12 +183,9 @@ vgl_io_status vgl_io_read_idx(const char *path, size_t max_bytes, uint8_t **buf_
   }
   *buf_out = NULL;
   *len_out = 0;
-  errno = 0;
-  gzFile file = gzopen(path, "rb");
-  if (file == NULL) {
-    int e = errno;
-    return vgl_io_fail(VGL_IO_E_OPEN, msg, msg_cap, "%s", e != 0 ? strerror(e) : "out of memory");
-  }
+  gzFile file = NULL;
+  vgl_io_status opened = open_gzip(path, &file, msg, msg_cap);
+  if (opened != VGL_IO_OK) return opened;
   vgl_io_status status = read_idx_stream(file, path, max_bytes, buf_out, len_out, msg, msg_cap);
   gzclose(file);  // stopping early is fine: the declared bytes and one more were checked
   return status;

@@ -13,6 +13,12 @@
 vgl_io_status vgl_io_fail(vgl_io_status status, char *msg, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/// Opens `path` for reading as a regular file: opened O_NONBLOCK (so a FIFO cannot block the
+/// open), checked with fstat on the open descriptor (no race with a rename), then switched back
+/// to blocking reads. A FIFO, device, socket or directory is refused as VGL_IO_E_OPEN with a
+/// message naming its kind. Returns the descriptor in *fd_out.
+vgl_io_status vgl_io_open_regular(const char *path, int *fd_out, char *msg, size_t cap);
+
 /// One read for vgl_io_read_stream: reads up to `want` (> 0) bytes of `source` into `dst`,
 /// stores how many in `*got` and sets `*end` once the data has ended. On a read error it writes
 /// the message (naming `path`) and returns that error, before the source is closed.

@@ -8,6 +8,7 @@
 import Foundation
 import Testing
 
+import VigilCore
 @testable import VigilKit
 
 extension CLI {
@@ -51,6 +52,37 @@ extension CLI {
     }
   }
 
+  /// The C readers under VigilCore refuse a FIFO by kind themselves, so callers that skip the
+  /// toolkit's check (the board firmware, the daemon) cannot block either. A read that blocked
+  /// is released by opening the FIFO for writing, and recorded as a failure.
+  @Test func theCoreReadersRefuseFifosWithoutBlocking() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-fifo-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let fifo = dir.appendingPathComponent("frames.gz").path
+    #expect(mkfifo(fifo, 0o644) == 0)
+    let readers: [(String, @Sendable () throws -> Void)] = [
+      ("readAll", { _ = try FileIO.readAll(path: fifo) }),
+      ("readAll gunzip", { _ = try FileIO.readAll(path: fifo, gunzip: true) }),
+      ("readIDX", { _ = try FileIO.readIDX(path: fifo, maxBytes: 1 << 20) }),
+    ]
+    for (name, read) in readers {
+      let done = DispatchSemaphore(value: 0)
+      let message = LockedBox("")
+      DispatchQueue.global().async {
+        do { try read() } catch { message.value = "\(error)" }
+        done.signal()
+      }
+      if done.wait(timeout: .now() + 20) == .timedOut {
+        let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+        if fd >= 0 { close(fd) }
+        done.wait()
+        Issue.record("\(name) blocked on a FIFO")
+      }
+      #expect(message.value.contains("is a FIFO, not a regular file"), "\(name): \(message.value)")
+    }
+  }
+
   @Test func labelsWithEscapeCodesArePrintedEscaped() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-esc-\(UUID())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -76,5 +108,16 @@ extension CLI {
     let label = (try CLI.jsonLines(json.stdout)[0]["top"] as! [[String: Any]])[0]["label"] as! String
     #expect(label.hasPrefix("\u{1b}[31mred"))
     #expect(terminalSafe("a\\b\u{202e}") == "a\\\\b\\u{202e}")
+  }
+}
+
+/// A value shared with a background read in the test above.
+final class LockedBox<T>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored: T
+  init(_ value: T) { stored = value }
+  var value: T {
+    get { lock.lock(); defer { lock.unlock() }; return stored }
+    set { lock.lock(); stored = newValue; lock.unlock() }
   }
 }
