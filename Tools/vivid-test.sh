@@ -213,6 +213,8 @@ make_initramfs() {
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# A faulting program gets its registers and pc on the console (arm64, x86).
+echo 1 > /proc/sys/debug/exception-trace 2>/dev/null
 vivid_params="n_devs=1 node_types=0x1 input_types=0x0"
 for m in \$(cat /lib/vivid/order); do
   if [ "\$m" = vivid ]; then
@@ -278,7 +280,7 @@ boot() {
   # A bound for a hung guest only (a normal run takes 20-30 s): each wait inside is bounded too.
   timeout $((wait_s * 3 + 60)) "$qemu" "${qemu_args[@]}" -nographic -no-reboot \
     -kernel "$vmlinuz" -initrd "$work/initrd.cpio" \
-    -append "console=$console panic=-1 quiet loglevel=3 rdinit=/init" >"$log" 2>&1 \
+    -append "console=$console panic=-1 ${VIVID_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init" >"$log" 2>&1 \
     || echo "vivid-test: qemu exited with status $?" >&2
   vm_seconds=$(elapsed "$t0")
   # Drop carriage returns and the terminal escapes the firmware prints before the first line.
