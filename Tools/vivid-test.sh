@@ -4,7 +4,7 @@
 # needed). Checks that frames were captured and classified, that JSON lines came out, and that
 # SIGTERM stopped the daemon with exit status 0. Fails (never skips) when any step cannot run.
 #
-#   bash Tools/vivid-test.sh [x86_64]        # the architecture of the guest
+#   bash Tools/vivid-test.sh [x86_64|aarch64|armv7]   # the architecture of the guest
 #
 # Downloads (the kernel package) are cached in .cache/vivid/ (ignored by git). Environment:
 #   VIVID_RESULTS=N   results to wait for before SIGTERM (default 5)
@@ -91,10 +91,20 @@ configure() {
       board_arch=aarch64
       cc=aarch64-linux-gnu-gcc
       ;;
-    # armv7, when added: linux-image-armmp (armhf), qemu-system-arm -M virt -cpu cortex-a15,
-    # console ttyAMA0, arm-linux-gnueabihf-gcc, `Tools/cross-build.sh armv7`.
+    armv7)
+      apt_install qemu-system-arm busybox-static cpio binutils python3 gcc-arm-linux-gnueabihf
+      foreign_apt armhf
+      kernel_meta=linux-image-armmp  # Debian armhf's multiplatform kernel, which runs on -M virt
+      qemu=qemu-system-arm
+      qemu_args=(-M virt -cpu cortex-a15 -m 1024)
+      console=ttyAMA0
+      busybox="$(foreign_busybox)"
+      build_target=board
+      board_arch=armv7
+      cc=arm-linux-gnueabihf-gcc
+      ;;
     *)
-      fail "architecture '$arch' is not wired yet (x86_64 is); add it to configure() in $0"
+      fail "architecture '$arch' is not wired (x86_64, aarch64 and armv7 are); add it to configure() in $0"
       ;;
   esac
   command -v "$qemu" >/dev/null || fail "$qemu not found after installing its package"
@@ -235,12 +245,22 @@ wait_for() {
   done
   echo "VIVID-ERROR waited in vain for \$2 lines matching \$1"
 }
-/vigil serve /model.vigil --camera /dev/video0 --size 320x240 --fps 15 --smooth 3 \
+# The status server binds loopback only: bring lo up for it.
+ifconfig lo 127.0.0.1 up || echo "VIVID-ERROR ifconfig lo"
+/vigil serve /model.vigil --camera /dev/video0 --size 320x240 --fps 15 --smooth 3 --http 8080 \
   >/tmp/out.jsonl 2>/tmp/err.txt &
 pid=\$!
 started=\$(cut -d' ' -f1 /proc/uptime)
 wait_for '"type":"result"' $results
 echo "VIVID-UPTIME serving \$started results \$(cut -d' ' -f1 /proc/uptime)"
+# /metrics from inside the guest, while frames flow (busybox wget, bounded).
+# (bounded by timeout: busybox 1.35 wget -T faults on arm64)
+if timeout 10 wget -q -O /tmp/metrics.txt http://127.0.0.1:8080/metrics 2>/tmp/wget.err; then
+  while IFS= read -r line; do echo "VIVID-METRICS \$line"; done < /tmp/metrics.txt
+  echo "VIVID-METRICS-END"
+else
+  echo "VIVID-ERROR wget http://127.0.0.1:8080/metrics failed: \$(cat /tmp/wget.err)"
+fi
 # Unplug: vivid's Disconnect control makes it behave as an unplugged USB camera (its node
 # fails every call with ENODEV and polls POLLERR | POLLHUP under the running daemon); when the
 # last user has closed it, vivid registers it again, as a camera plugged back in.
@@ -355,6 +375,30 @@ for fmt, fourcc in (("nv12", "NV12"), ("grey", "GREY"), ("mjpeg", None)):
             errs.append(f"--format {fmt} should be refused: exit {rc}, stderr {err!r}")
         else:
             print(f"vivid-test: --format {fmt} refused: {err.strip()[:160]}")
+# /metrics, scraped inside the guest after the first results: Prometheus text with the counters
+# the JSON lines agree with at that moment (they only rise after it).
+if "VIVID-METRICS-END" not in text:
+    errs.append("no /metrics answer from inside the guest")
+else:
+    metrics = {}
+    for l in text.splitlines():
+        if "VIVID-METRICS " in l:
+            f = l.split("VIVID-METRICS ", 1)[1].split()
+            if len(f) == 2 and not f[0].startswith("#"):
+                metrics[f[0]] = float(f[1])
+    got = {k: metrics.get(k) for k in ("vigil_frames_captured_total", "vigil_frames_classified_total",
+                                        "vigil_inference_seconds_count", "vigil_uptime_seconds")}
+    if None in got.values():
+        errs.append(f"/metrics lacks some of {sorted(got)}: {sorted(metrics)[:12]}")
+    else:
+        c, k = got["vigil_frames_captured_total"], got["vigil_frames_classified_total"]
+        if k < want or c < k or got["vigil_inference_seconds_count"] != k or got["vigil_uptime_seconds"] <= 0:
+            errs.append(f"/metrics disagrees: {got} (want >= {want} classified, captured >= classified, one inference per classified frame)")
+        elif stop.get("type") == "stop" and k > stop.get("classified", 0):
+            errs.append(f"/metrics says {k} classified, more than the stop line's {stop.get('classified')}")
+        else:
+            print(f"vivid-test: /metrics from the guest: {len(metrics)} samples, captured {c:.0f}, "
+                  f"classified {k:.0f}, inference count {got['vigil_inference_seconds_count']:.0f}")
 for e in errs: print("vivid-test: " + e, file=sys.stderr)
 print(f"vivid-test: {start.get('source')}")
 if results:
