@@ -16,8 +16,9 @@
 // the camera settings with a retain). The x86-64 build happened to ignore the result.
 //
 // The wrappers do the retain through the runtime's own function and return the argument, as
-// the ABI says. `vgl_board_bridge_retain_check` (Firmware/Sources/Main.swift, `--self-check`)
-// verifies it on the binary that ships.
+// the ABI says. `vgl_board_runtime_check`, run by main() before anything else, verifies the
+// contract on the binary as linked: a build without the wrappers refuses to start (exit 70)
+// instead of faulting later on some string.
 #include <stdint.h>
 
 void *__real_swift_bridgeObjectRetain(void *object);
@@ -32,3 +33,17 @@ void *__wrap_swift_bridgeObjectRetain_n(void *object, uint32_t n) {
   (void)__real_swift_bridgeObjectRetain_n(object, n);
   return object;
 }
+
+#if UINTPTR_MAX > 0xffffffffu
+void *swift_bridgeObjectRetain(void *object);  // resolves to the wrapper once linked
+
+int vgl_board_runtime_check(void) {
+  // The object word of the small string "/dev/video0": immortal, small, ASCII, 11 bytes, its
+  // last three bytes inline. Immortal, so the retain itself touches no memory.
+  void *small = (void *)(uintptr_t)0xEB00000000306f65u;
+  return swift_bridgeObjectRetain(small) == small ? 0 : -1;
+}
+#else
+// 32-bit targets: String holds no bridge object there (nothing calls the function).
+int vgl_board_runtime_check(void) { return 0; }
+#endif
