@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Runs `vigil serve --camera /dev/video0` against a real V4L2 driver: the kernel's `vivid`
+# Runs `vigil serve --camera /dev/video0 --http` against a real V4L2 driver: the kernel's `vivid`
 # virtual camera, in Debian's own kernel booted under qemu-system (software emulation, no KVM
-# needed). Checks that frames were captured and classified, that JSON lines came out, and that
-# SIGTERM stopped the daemon with exit status 0. Fails (never skips) when any step cannot run.
+# needed). Checks that frames were captured and classified, that JSON lines came out, that
+# /metrics answered inside the guest, and that SIGTERM stopped the daemon with exit status 0. Fails (never skips) when any step cannot run.
 #
 #   bash Tools/vivid-test.sh [x86_64|aarch64|armv7]   # the architecture of the guest
 #
 # Downloads (the kernel package) are cached in .cache/vivid/ (ignored by git). Environment:
 #   VIVID_RESULTS=N   results to wait for before SIGTERM (default 5)
 #   VIVID_WAIT=S      longest wait for them inside the guest, seconds (default 60)
+#   VIVID_KERNEL_ARGS replaces the kernel's "quiet loglevel=3" (loglevel=7: a faulting
+#                     program's pc and registers on the console)
 #
 # Adding an architecture: give it a case in `configure` below (its kernel meta-package, qemu
 # binary and machine options, console device, a static busybox and the binary under test for
