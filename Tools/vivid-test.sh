@@ -2,7 +2,8 @@
 # Runs `vigil serve --camera /dev/video0 --http` against a real V4L2 driver: the kernel's `vivid`
 # virtual camera, in Debian's own kernel booted under qemu-system (software emulation, no KVM
 # needed). Checks that frames were captured and classified, that JSON lines came out, that
-# /metrics answered inside the guest, and that SIGTERM stopped the daemon with exit status 0. Fails (never skips) when any step cannot run.
+# /metrics answered inside the guest, and that SIGTERM stopped the daemon with exit status 0.
+# Fails (never skips) when any step cannot run.
 #
 #   bash Tools/vivid-test.sh [x86_64|aarch64|armv7]   # the architecture of the guest
 #
