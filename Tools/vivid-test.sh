@@ -395,8 +395,12 @@ else:
         errs.append(f"/metrics lacks some of {sorted(got)}: {sorted(metrics)[:12]}")
     else:
         c, k = got["vigil_frames_captured_total"], got["vigil_frames_classified_total"]
-        if k < want or c < k or got["vigil_inference_seconds_count"] != k or got["vigil_uptime_seconds"] <= 0:
-            errs.append(f"/metrics disagrees: {got} (want >= {want} classified, captured >= classified, one inference per classified frame)")
+        # The scrape follows the want-th result line. The histograms are fed with each result
+        # line, the counters only after it, so the counters may be one frame behind both.
+        n = got["vigil_inference_seconds_count"]
+        if k < want - 1 or c < k or not k <= n <= k + 1 or got["vigil_uptime_seconds"] <= 0:
+            errs.append(f"/metrics disagrees: {got} (want >= {want - 1} classified, captured >= classified, "
+                        "one inference per classified frame, give or take the frame in flight)")
         elif stop.get("type") == "stop" and k > stop.get("classified", 0):
             errs.append(f"/metrics says {k} classified, more than the stop line's {stop.get('classified')}")
         else:
