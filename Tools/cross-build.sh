@@ -203,6 +203,11 @@ fi
 compile_c "$out/obj/c/board-model.o" "$root/Firmware/Shims/board-model.c" \
   -I "$root/Firmware/Shims/include" "${model_flags[@]}"
 c_objects+=("$out/obj/c/board-model.o")
+# A correction to the Embedded Swift runtime's swift_bridgeObjectRetain (it returns the untagged
+# object instead of its argument, which breaks small strings): Firmware/Shims/runtime-fixes.c.
+compile_c "$out/obj/c/runtime-fixes.o" "$root/Firmware/Shims/runtime-fixes.c"
+c_objects+=("$out/obj/c/runtime-fixes.o")
+runtime_wraps=(-Wl,--wrap=swift_bridgeObjectRetain -Wl,--wrap=swift_bridgeObjectRetain_n)
 
 swift_flags=(
   -target "$swift_target" "${swift_arch_flags[@]}"
@@ -242,7 +247,7 @@ link_libs=("$lib_dir/libpng16.a" "$lib_dir/libjpeg.a" "$lib_dir/libz.a"
 if [[ ${#openmp_flags[@]} -gt 0 ]]; then
   link_libs+=("$("$cc" -print-file-name=libgomp.a)" -lpthread)
 fi
-clang --target="$clang_target" -fuse-ld=lld -static -Wl,--gc-sections \
+clang --target="$clang_target" -fuse-ld=lld -static -Wl,--gc-sections "${runtime_wraps[@]}" \
   "${swift_objects[@]}" "${c_objects[@]}" "${link_libs[@]}" -o "$out/vigil-board.unstripped"
 "$strip" -o "$out/vigil-board" "$out/vigil-board.unstripped"
 

@@ -5,7 +5,7 @@
 # of the core and the daemon, the daemon on the kernel's vivid camera in qemu-system, the
 # Swift test suite (which runs the built CLI too), a short soak of the daemon, the HTTP status
 # checks, and the board firmware built for x86-64, aarch64 and armv7 and compared with the host
-# CLI byte for byte (Tools/firmware-check.sh).
+# CLI byte for byte (Tools/firmware-check.sh), then run on vivid in arm64 and armmp guests.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -45,6 +45,9 @@ echo "== HTTP status: headless Chromium loads the live page"
 VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/browser-check.sh
 echo "== Board firmware (Embedded Swift: x86-64 native, aarch64 and armv7 under qemu, vs the host CLI)"
 bash Tools/firmware-check.sh
+echo "== The board binary on a real V4L2 driver (vivid in qemu-system-aarch64 / -arm -M virt, about 40-55 s each)"
+bash Tools/vivid-test.sh aarch64
+bash Tools/vivid-test.sh armv7
 echo "== Board packages (.deb, scratch-root install, systemd-analyze verify)"
 bash Tools/package.sh aarch64
 bash Tools/package.sh armv7

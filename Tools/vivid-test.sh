@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Runs `vigil serve --camera /dev/video0` against a real V4L2 driver: the kernel's `vivid`
+# Runs `vigil serve --camera /dev/video0 --http` against a real V4L2 driver: the kernel's `vivid`
 # virtual camera, in Debian's own kernel booted under qemu-system (software emulation, no KVM
-# needed). Checks that frames were captured and classified, that JSON lines came out, and that
-# SIGTERM stopped the daemon with exit status 0. Fails (never skips) when any step cannot run.
+# needed). Checks that frames were captured and classified, that JSON lines came out, that
+# /metrics answered inside the guest, and that SIGTERM stopped the daemon with exit status 0.
+# Fails (never skips) when any step cannot run.
 #
-#   bash Tools/vivid-test.sh [x86_64]        # the architecture of the guest
+#   bash Tools/vivid-test.sh [x86_64|aarch64|armv7]   # the architecture of the guest
 #
 # Downloads (the kernel package) are cached in .cache/vivid/ (ignored by git). Environment:
 #   VIVID_RESULTS=N   results to wait for before SIGTERM (default 5)
 #   VIVID_WAIT=S      longest wait for them inside the guest, seconds (default 60)
+#   VIVID_KERNEL_ARGS replaces the kernel's "quiet loglevel=3" (loglevel=7: a faulting
+#                     program's pc and registers on the console)
 #
 # Adding an architecture: give it a case in `configure` below (its kernel meta-package, qemu
 # binary and machine options, console device, a static busybox and the binary under test for
@@ -91,10 +94,20 @@ configure() {
       board_arch=aarch64
       cc=aarch64-linux-gnu-gcc
       ;;
-    # armv7, when added: linux-image-armmp (armhf), qemu-system-arm -M virt -cpu cortex-a15,
-    # console ttyAMA0, arm-linux-gnueabihf-gcc, `Tools/cross-build.sh armv7`.
+    armv7)
+      apt_install qemu-system-arm busybox-static cpio binutils python3 gcc-arm-linux-gnueabihf
+      foreign_apt armhf
+      kernel_meta=linux-image-armmp  # Debian armhf's multiplatform kernel, which runs on -M virt
+      qemu=qemu-system-arm
+      qemu_args=(-M virt -cpu cortex-a15 -m 1024)
+      console=ttyAMA0
+      busybox="$(foreign_busybox)"
+      build_target=board
+      board_arch=armv7
+      cc=arm-linux-gnueabihf-gcc
+      ;;
     *)
-      fail "architecture '$arch' is not wired yet (x86_64 is); add it to configure() in $0"
+      fail "architecture '$arch' is not wired (x86_64, aarch64 and armv7 are); add it to configure() in $0"
       ;;
   esac
   command -v "$qemu" >/dev/null || fail "$qemu not found after installing its package"
@@ -213,6 +226,8 @@ make_initramfs() {
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# A faulting program gets its registers and pc on the console (arm64, x86).
+echo 1 > /proc/sys/debug/exception-trace 2>/dev/null
 vivid_params="n_devs=1 node_types=0x1 input_types=0x0"
 for m in \$(cat /lib/vivid/order); do
   if [ "\$m" = vivid ]; then
@@ -233,12 +248,22 @@ wait_for() {
   done
   echo "VIVID-ERROR waited in vain for \$2 lines matching \$1"
 }
-/vigil serve /model.vigil --camera /dev/video0 --size 320x240 --fps 15 --smooth 3 \
+# The status server binds loopback only: bring lo up for it.
+ifconfig lo 127.0.0.1 up || echo "VIVID-ERROR ifconfig lo"
+/vigil serve /model.vigil --camera /dev/video0 --size 320x240 --fps 15 --smooth 3 --http 8080 \
   >/tmp/out.jsonl 2>/tmp/err.txt &
 pid=\$!
 started=\$(cut -d' ' -f1 /proc/uptime)
 wait_for '"type":"result"' $results
 echo "VIVID-UPTIME serving \$started results \$(cut -d' ' -f1 /proc/uptime)"
+# /metrics from inside the guest, while frames flow (busybox wget, bounded).
+# (bounded by timeout: busybox 1.35 wget -T faults on arm64)
+if timeout 10 wget -q -O /tmp/metrics.txt http://127.0.0.1:8080/metrics 2>/tmp/wget.err; then
+  while IFS= read -r line; do echo "VIVID-METRICS \$line"; done < /tmp/metrics.txt
+  echo "VIVID-METRICS-END"
+else
+  echo "VIVID-ERROR wget http://127.0.0.1:8080/metrics failed: \$(cat /tmp/wget.err)"
+fi
 # Unplug: vivid's Disconnect control makes it behave as an unplugged USB camera (its node
 # fails every call with ENODEV and polls POLLERR | POLLHUP under the running daemon); when the
 # last user has closed it, vivid registers it again, as a camera plugged back in.
@@ -278,7 +303,7 @@ boot() {
   # A bound for a hung guest only (a normal run takes 20-30 s): each wait inside is bounded too.
   timeout $((wait_s * 3 + 60)) "$qemu" "${qemu_args[@]}" -nographic -no-reboot \
     -kernel "$vmlinuz" -initrd "$work/initrd.cpio" \
-    -append "console=$console panic=-1 quiet loglevel=3 rdinit=/init" >"$log" 2>&1 \
+    -append "console=$console panic=-1 ${VIVID_KERNEL_ARGS:-quiet loglevel=3} rdinit=/init" >"$log" 2>&1 \
     || echo "vivid-test: qemu exited with status $?" >&2
   vm_seconds=$(elapsed "$t0")
   # Drop carriage returns and the terminal escapes the firmware prints before the first line.
@@ -353,6 +378,34 @@ for fmt, fourcc in (("nv12", "NV12"), ("grey", "GREY"), ("mjpeg", None)):
             errs.append(f"--format {fmt} should be refused: exit {rc}, stderr {err!r}")
         else:
             print(f"vivid-test: --format {fmt} refused: {err.strip()[:160]}")
+# /metrics, scraped inside the guest after the first results: Prometheus text with the counters
+# the JSON lines agree with at that moment (they only rise after it).
+if "VIVID-METRICS-END" not in text:
+    errs.append("no /metrics answer from inside the guest")
+else:
+    metrics = {}
+    for l in text.splitlines():
+        if "VIVID-METRICS " in l:
+            f = l.split("VIVID-METRICS ", 1)[1].split()
+            if len(f) == 2 and not f[0].startswith("#"):
+                metrics[f[0]] = float(f[1])
+    got = {k: metrics.get(k) for k in ("vigil_frames_captured_total", "vigil_frames_classified_total",
+                                        "vigil_inference_seconds_count", "vigil_uptime_seconds")}
+    if None in got.values():
+        errs.append(f"/metrics lacks some of {sorted(got)}: {sorted(metrics)[:12]}")
+    else:
+        c, k = got["vigil_frames_captured_total"], got["vigil_frames_classified_total"]
+        # The scrape follows the want-th result line. The histograms are fed with each result
+        # line, the counters only after it, so the counters may be one frame behind both.
+        n = got["vigil_inference_seconds_count"]
+        if k < want - 1 or c < k or not k <= n <= k + 1 or got["vigil_uptime_seconds"] <= 0:
+            errs.append(f"/metrics disagrees: {got} (want >= {want - 1} classified, captured >= classified, "
+                        "one inference per classified frame, give or take the frame in flight)")
+        elif stop.get("type") == "stop" and k > stop.get("classified", 0):
+            errs.append(f"/metrics says {k} classified, more than the stop line's {stop.get('classified')}")
+        else:
+            print(f"vivid-test: /metrics from the guest: {len(metrics)} samples, captured {c:.0f}, "
+                  f"classified {k:.0f}, inference count {got['vigil_inference_seconds_count']:.0f}")
 for e in errs: print("vivid-test: " + e, file=sys.stderr)
 print(f"vivid-test: {start.get('source')}")
 if results:

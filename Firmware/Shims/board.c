@@ -22,7 +22,17 @@
 
 int vigil_board_main(int argc, char **argv);  // Firmware/Sources/Main.swift
 
+int vgl_board_runtime_check(void);  // runtime-fixes.c
+
 int main(int argc, char **argv) {
+  if (vgl_board_runtime_check() != 0) {
+    static const char why[] =
+        "vigil-board: internal error: this build's Swift runtime breaks small strings "
+        "(swift_bridgeObjectRetain does not return its argument); rebuild with "
+        "Tools/cross-build.sh, which links Firmware/Shims/runtime-fixes.c\n";
+    (void)!write(2, why, sizeof why - 1);
+    return 70;
+  }
   // stdout is written through vgl_board_write only; nothing is buffered in stdio.
   return vigil_board_main(argc, argv);
 }
