@@ -10,7 +10,8 @@
 # only when something is missing). Extra arguments go to make. The tests run once per emulated
 # CPU (QEMU_CPU, read by qemu itself): for aarch64 `max` (Advanced SIMD + dot product: the neon
 # and neondot kernels) and `cortex-a53` (no dot product: the neondot rows must report skipped
-# and dispatch must fall back to neon); for armv7 qemu's default. QEMU_CPU set by the caller
+# and dispatch must fall back to neon); for armv7 `cortex-a7` and `cortex-r5f` (no NEON: the
+# scalar kernels). QEMU_CPU set by the caller
 # picks one CPU instead.
 set -euo pipefail
 
@@ -31,9 +32,11 @@ case "$arch" in
     triple=arm-linux-gnueabihf
     qemu=qemu-arm-static
     compiler_package=gcc-arm-linux-gnueabihf
-    # The board ABI: ARMv7-A, hard-float calling convention, NEON present.
-    arch_flags=(-march=armv7-a -mfloat-abi=hard -mfpu=neon)
-    cpus=("")
+    # The board ABI: ARMv7-A, hard-float calling convention, a VFPv3-D16 baseline (the NEON
+    # kernels are chosen at run time from HWCAP_NEON).
+    arch_flags=(-march=armv7-a -mfloat-abi=hard -mfpu=vfpv3-d16)
+    # cortex-a7: NEON (the neon rows run); cortex-r5f: VFPv3-D16 without NEON (they are skipped).
+    cpus=(cortex-a7 cortex-r5f)
     ;;
   *) usage ;;
 esac
@@ -65,6 +68,12 @@ args=(
   RUNNER="$qemu"
   OUT="$root/.build-cross-$arch"
 )
+# make does not track flags: objects built with other flags (an older -mfpu) are removed.
+out="$root/.build-cross-$arch"
+flags="${arch_flags[*]}"
+if [[ -f "$out/flags" && "$(cat "$out/flags")" != "$flags" ]]; then rm -rf "$out"; fi
+mkdir -p "$out"
+printf '%s' "$flags" > "$out/flags"
 [[ -n "${QEMU_CPU:-}" ]] && cpus=("$QEMU_CPU")
 make -j2 "${args[@]}" build "$@"
 for cpu in "${cpus[@]}"; do

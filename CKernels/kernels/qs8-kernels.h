@@ -313,13 +313,15 @@ void vgl_qs8_conv_1x1_4x64c4__avx512vnni(size_t in_channels, size_t out_channels
                                          const int8_t *gelu_table, const int8_t *residual,
                                          int8_t *output);
 #endif
-#if VGL_ARCH_AARCH64
+#if VGL_ARCH_AARCH64 || VGL_ARCH_ARMV7_NEON_KERNELS
 void vgl_qs8_conv_1x1_2x16c4__neon(size_t in_channels, size_t out_channels, size_t pixels,
                                    const int8_t *input, int32_t input_zero_point,
                                    const int8_t *weight, const int32_t *bias, const float *scale,
                                    const vgl_qs8_requant_params *params,
                                    const int8_t *gelu_table, const int8_t *residual,
                                    int8_t *output);
+#endif
+#if VGL_ARCH_AARCH64
 void vgl_qs8_conv_1x1_4x16c4__neondot(size_t in_channels, size_t out_channels, size_t pixels,
                                       const int8_t *input, int32_t input_zero_point,
                                       const int8_t *weight, const int32_t *bias,

@@ -2,15 +2,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "../isa.h"
 
-#if VGL_ARCH_AARCH64
+#if VGL_ARCH_AARCH64 || VGL_ARCH_ARMV7_NEON_KERNELS
 #include "../simd/qs8-neon.h"
 
-// Pointwise conv as a GEMM on baseline Advanced SIMD (no dot product), tile 2 pixels x 16
-// output channels, reduction by groups of 4 input channels (one 64-byte line of the packed
-// weight, vigil_q8.h: 4 vectors of 4 channels x 4 bytes). Per vector, vmull_s8 / vmull_high_s8
+// Pointwise conv as a GEMM on baseline Advanced SIMD (no dot product; aarch64, and ARMv7 NEON
+// chosen at run time), tile 2 pixels x 16 output channels, reduction by groups of 4 input
+// channels (one 64-byte line of the packed weight, vigil_q8.h: 4 vectors of 4 channels x 4
+// bytes). Per vector, vmull_s8 on the low and the high halves
 // multiply signed bytes into int16 (|w * x| <= 128 * 128 = 16384: exact) and vpadalq_s16 adds
 // adjacent pairs into int32 (exact, wrapping): lanes hold [c k0+k1, c k2+k3, c+1 k0+k1, c+1
-// k2+k3] in `low` (channels c, c+1) and `high` (c+2, c+3), and one vpaddq_s32 after the
+// k2+k3] in `low` (channels c, c+1) and `high` (c+2, c+3), and one pairwise add after the
 // reduction gives the 4 channels' sums. Nothing saturates (no vqdmull, vmlal on int16 or
 // vqmovn).
 //
@@ -20,7 +21,7 @@
 // out_channels computes zero-padded weights and stores only its first channels; an
 // input-channel remainder is loaded byte by byte (the padding weights are zero).
 
-static inline __attribute__((always_inline)) void block(
+static inline __attribute__((always_inline)) VGL_TARGET_NEON void block(
     size_t in_channels, size_t depth, const int8_t *const rows[2], size_t rows_used,
     const int8_t *w, const int32x4_t start[4], const float *scale, const vgl_neon_stage *stage,
     const int8_t *const residual_rows[2], int8_t *const out_rows[2], size_t channel, size_t n) {
@@ -30,7 +31,7 @@ static inline __attribute__((always_inline)) void block(
   }
   const size_t full_groups = in_channels / 4, groups = depth / 4;
   for (size_t group = 0; group < groups; group++) {
-    const int8x16x4_t b = vld1q_s8_x4(w + group * 64);
+    const int8x16x4_t b = vgl_neon_load64(w + group * 64);
     for (size_t i = 0; i < 2; i++) {
       uint32_t bits;
       if (group < full_groups) {
@@ -41,13 +42,13 @@ static inline __attribute__((always_inline)) void block(
       const int8x16_t a = vreinterpretq_s8_u32(vdupq_n_u32(bits));
       for (size_t q = 0; q < 4; q++) {
         low[i][q] = vpadalq_s16(low[i][q], vmull_s8(vget_low_s8(b.val[q]), vget_low_s8(a)));
-        high[i][q] = vpadalq_s16(high[i][q], vmull_high_s8(b.val[q], a));
+        high[i][q] = vpadalq_s16(high[i][q], vmull_s8(vget_high_s8(b.val[q]), vget_high_s8(a)));
       }
     }
   }
   for (size_t i = 0; i < rows_used; i++) {
     int32x4_t acc[4];
-    for (size_t q = 0; q < 4; q++) acc[q] = vaddq_s32(start[q], vpaddq_s32(low[i][q], high[i][q]));
+    for (size_t q = 0; q < 4; q++) acc[q] = vaddq_s32(start[q], vgl_neon_pairwise(low[i][q], high[i][q]));
     vgl_neon_finish16(stage, acc, scale,
                       residual_rows[i] != NULL ? residual_rows[i] + channel : NULL, n,
                       out_rows[i] + channel);
@@ -91,4 +92,4 @@ VGL_TARGET_NEON void vgl_qs8_conv_1x1_2x16c4__neon(
   }
 }
 
-#endif  // VGL_ARCH_AARCH64
+#endif  // VGL_ARCH_AARCH64 || VGL_ARCH_ARMV7_NEON_KERNELS

@@ -32,7 +32,7 @@ static inline __attribute__((always_inline)) VGL_TARGET_NEONDOT void block(
   }
   const size_t full_groups = in_channels / 4, groups = depth / 4;
   for (size_t group = 0; group < groups; group++) {
-    const int8x16x4_t b = vld1q_s8_x4(w + group * 64);
+    const int8x16x4_t b = vgl_neon_load64(w + group * 64);
     for (size_t i = 0; i < 4; i++) {
       uint32_t bits;
       if (group < full_groups) {
