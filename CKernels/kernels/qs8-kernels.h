@@ -305,6 +305,12 @@ void vgl_qs8_mrconv_1x64c4__avx512vnni(size_t channels, size_t height, size_t wi
                                        const float *scale, const vgl_qs8_requant_params *params,
                                        const int8_t *gelu_table, const int8_t *residual,
                                        uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_conv_1x1_2x16c4__avx2(size_t in_channels, size_t out_channels, size_t pixels,
+                                   const int8_t *input, int32_t input_zero_point,
+                                   const int8_t *weight, const int32_t *bias, const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, const int8_t *residual,
+                                   int8_t *output);
 void vgl_qs8_conv_1x1_4x64c4__avx512vnni(size_t in_channels, size_t out_channels, size_t pixels,
                                          const int8_t *input, int32_t input_zero_point,
                                          const int8_t *weight, const int32_t *bias,
