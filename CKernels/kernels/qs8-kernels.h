@@ -326,6 +326,12 @@ void vgl_qs8_conv_1x1_2x16c4__neon(size_t in_channels, size_t out_channels, size
                                    const vgl_qs8_requant_params *params,
                                    const int8_t *gelu_table, const int8_t *residual,
                                    int8_t *output);
+void vgl_qs8_mrconv_1x16c4__neon(size_t channels, size_t height, size_t width, size_t hop,
+                                 const int8_t *input, int32_t input_zero_point,
+                                 const int8_t *weight, const int32_t *bias, const float *scale,
+                                 const vgl_qs8_requant_params *params, const int8_t *gelu_table,
+                                 const int8_t *residual, uint8_t *xj_scratch, int8_t *output,
+                                 size_t out_y_begin, size_t out_y_end);
 #endif
 #if VGL_ARCH_AARCH64
 void vgl_qs8_mrconv_1x16c4__neondot(size_t channels, size_t height, size_t width, size_t hop,
