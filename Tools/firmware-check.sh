@@ -209,7 +209,9 @@ expect 1 "1 of 2 input(s) failed" classify "$model" "${frames[0]}" "$work/missin
 # --- serve: the daemon core on the board (when the tree has it) -----------------------------------
 if [[ -d Sources/VigilDaemon ]]; then
   # JSON lines without what differs from run to run (clocks, latencies).
-  normalize() { sed -E 's/"(wall_ns|mono_ns)":[0-9]+,//g; s/,"latency_ms":\{[^}]*\}//'; }
+  # The start line names the kernel path, which differs by CPU (avx512vnni, neon, ...) while
+  # every result must not.
+  normalize() { sed -E 's/"(wall_ns|mono_ns)":[0-9]+,//g; s/,"latency_ms":\{[^}]*\}//; s/"isa":"[a-z0-9]+"/"isa":"*"/'; }
   "$vigil" serve "$model" "${frames[@]}" | normalize > "$work/serve-host.jsonl"
   grep -q '"type":"stop".*"reason":"ended"' "$work/serve-host.jsonl" || failed "host serve did not end: $(tail -n 1 "$work/serve-host.jsonl")"
   for key in native qemu-aarch64-static:cortex-a53 qemu-arm-static:cortex-a15; do
