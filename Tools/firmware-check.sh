@@ -56,6 +56,7 @@ bash Tools/cross-build.sh aarch64 --embed-model "$model" --out build/aarch64-emb
 # VIGIL_ISA); before that, the scalar path only. A path the CPU offers must print the host's
 # bytes; a path it lacks must be refused by name ("this CPU lacks it"). `must_offer` and
 # `must_refuse` pin what each emulated CPU has: aarch64 max has dotprod, cortex-a53 not;
+# cortex-a15 (armv7) has NEON, which the VFPv3-D16 board build finds through HWCAP_NEON;
 # cortex-r5f (armv7, VFPv3-D16) has no NEON.
 if grep -rqs 'VIGIL_ISA' CKernels/runtime; then
   declare -A isas=(
@@ -68,6 +69,7 @@ if grep -rqs 'VIGIL_ISA' CKernels/runtime; then
   declare -A must_offer=(
     [qemu-aarch64-static:max]="scalar neon neondot"
     [qemu-aarch64-static:cortex-a53]="scalar neon"
+    [qemu-arm-static:cortex-a15]="scalar neon"
   )
   declare -A must_refuse=(
     [qemu-aarch64-static:cortex-a53]="neondot"

@@ -21,10 +21,13 @@
 #define VGL_ARCH_AARCH64 0
 #endif
 
-#if defined(__arm__) && defined(__ARM_NEON) && (defined(__GNUC__) || defined(__clang__))
-#define VGL_ARCH_ARMV7_NEON 1
+// 32-bit ARMv7-A with hardware float (the board ABI: -mfloat-abi=hard). The baseline may lack
+// NEON (-mfpu=vfpv3-d16): the NEON kernels carry VGL_TARGET_NEON and run only after HWCAP_NEON.
+#if defined(__arm__) && defined(__ARM_ARCH_7A__) && defined(__ARM_PCS_VFP) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define VGL_ARCH_ARMV7 1
 #else
-#define VGL_ARCH_ARMV7_NEON 0
+#define VGL_ARCH_ARMV7 0
 #endif
 
 #if VGL_ARCH_X86_64
@@ -33,6 +36,17 @@
 #define VGL_TARGET_AVX2 __attribute__((target("avx2")))
 #define VGL_TARGET_AVX512VNNI \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi")))
+#endif
+
+// The ARMv7 NEON kernels: always with gcc (target("fpu=neon") on a VFPv3-D16 baseline); with
+// clang only when the whole build has NEON (-mfpu=neon): clang 21's ARM backend aborts ("Do not
+// know how to split the result of this operator") on a function-level target("neon") over a
+// VFPv3-D16 baseline, so a clang board build runs the scalar kernels on the neon path.
+#if VGL_ARCH_ARMV7 && (defined(__ARM_NEON) || !defined(__clang__))
+#define VGL_ARCH_ARMV7_NEON_KERNELS 1
+#define VGL_TARGET_NEON __attribute__((target("fpu=neon")))
+#else
+#define VGL_ARCH_ARMV7_NEON_KERNELS 0
 #endif
 
 #if VGL_ARCH_AARCH64

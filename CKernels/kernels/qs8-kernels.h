@@ -305,6 +305,12 @@ void vgl_qs8_mrconv_1x64c4__avx512vnni(size_t channels, size_t height, size_t wi
                                        const float *scale, const vgl_qs8_requant_params *params,
                                        const int8_t *gelu_table, const int8_t *residual,
                                        uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_conv_1x1_2x16c4__avx2(size_t in_channels, size_t out_channels, size_t pixels,
+                                   const int8_t *input, int32_t input_zero_point,
+                                   const int8_t *weight, const int32_t *bias, const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, const int8_t *residual,
+                                   int8_t *output);
 void vgl_qs8_conv_1x1_4x64c4__avx512vnni(size_t in_channels, size_t out_channels, size_t pixels,
                                          const int8_t *input, int32_t input_zero_point,
                                          const int8_t *weight, const int32_t *bias,
@@ -312,6 +318,35 @@ void vgl_qs8_conv_1x1_4x64c4__avx512vnni(size_t in_channels, size_t out_channels
                                          const vgl_qs8_requant_params *params,
                                          const int8_t *gelu_table, const int8_t *residual,
                                          int8_t *output);
+#endif
+#if VGL_ARCH_AARCH64 || VGL_ARCH_ARMV7_NEON_KERNELS
+void vgl_qs8_conv_1x1_2x16c4__neon(size_t in_channels, size_t out_channels, size_t pixels,
+                                   const int8_t *input, int32_t input_zero_point,
+                                   const int8_t *weight, const int32_t *bias, const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, const int8_t *residual,
+                                   int8_t *output);
+void vgl_qs8_mrconv_1x16c4__neon(size_t channels, size_t height, size_t width, size_t hop,
+                                 const int8_t *input, int32_t input_zero_point,
+                                 const int8_t *weight, const int32_t *bias, const float *scale,
+                                 const vgl_qs8_requant_params *params, const int8_t *gelu_table,
+                                 const int8_t *residual, uint8_t *xj_scratch, int8_t *output,
+                                 size_t out_y_begin, size_t out_y_end);
+#endif
+#if VGL_ARCH_AARCH64
+void vgl_qs8_mrconv_1x16c4__neondot(size_t channels, size_t height, size_t width, size_t hop,
+                                    const int8_t *input, int32_t input_zero_point,
+                                    const int8_t *weight, const int32_t *bias, const float *scale,
+                                    const vgl_qs8_requant_params *params,
+                                    const int8_t *gelu_table, const int8_t *residual,
+                                    uint8_t *xj_scratch, int8_t *output, size_t out_y_begin,
+                                    size_t out_y_end);
+void vgl_qs8_conv_1x1_4x16c4__neondot(size_t in_channels, size_t out_channels, size_t pixels,
+                                      const int8_t *input, int32_t input_zero_point,
+                                      const int8_t *weight, const int32_t *bias,
+                                      const float *scale, const vgl_qs8_requant_params *params,
+                                      const int8_t *gelu_table, const int8_t *residual,
+                                      int8_t *output);
 #endif
 
 /// The kernels one instance runs, one per family, chosen once for its ISA.

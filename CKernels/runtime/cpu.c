@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // The one place that asks the CPU what it runs: cpuid and XCR0 on x86-64 (the OS must save
-// the YMM / ZMM state, not only the CPU have the instructions), HWCAP on aarch64. Detected once
+// the YMM / ZMM state, not only the CPU have the instructions), HWCAP on aarch64 and
+// 32-bit ARM. Detected once
 // per process (a benign race: every thread computes the same bits), then vgl_isa_resolve maps a
 // request (or VIGIL_ISA) onto it.
 #include <stdbool.h>
@@ -23,6 +24,12 @@
 #endif
 #ifndef HWCAP_ASIMDDP
 #define HWCAP_ASIMDDP (1 << 20)
+#endif
+#endif
+#if VGL_ARCH_ARMV7 && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_NEON
+#define HWCAP_NEON (1 << 12)
 #endif
 #endif
 
@@ -80,8 +87,13 @@ static unsigned detect(void) {
   const unsigned long hwcap = getauxval(AT_HWCAP);
   if (hwcap & HWCAP_ASIMDDP) mask |= 1u << VGL_ISA_NEONDOT;
 #endif
-#elif VGL_ARCH_ARMV7_NEON
+#elif VGL_ARCH_ARMV7
+#if defined(__ARM_NEON)
   mask |= 1u << VGL_ISA_NEON;  // built for NEON (-mfpu=neon): the binary needs it anyway
+#elif defined(__linux__)
+  // A -mfpu=vfpv3-d16 build (the board's) runs its NEON kernels only where the kernel says so.
+  if (getauxval(AT_HWCAP) & HWCAP_NEON) mask |= 1u << VGL_ISA_NEON;
+#endif
 #endif
   return mask;
 }

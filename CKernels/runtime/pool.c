@@ -4,7 +4,6 @@
 #include "pool.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -23,9 +22,13 @@ static inline void spin_pause(void) {
 #endif
 }
 
-// Spin iterations (a pause is 15-60 ns) before a waiter yields the CPU (barrier, about
-// 30-120 us) or sleeps (a worker between jobs, about 5-20 us: an idle instance sleeps).
-enum { kSpinBeforeYield = 2000, kSpinBeforeSleep = 300 };
+// Spin iterations (a pause is 15-60 ns) before a waiter sleeps on a condition variable: at a
+// barrier or at the end of a job about 15-60 us (an op lasts tens of microseconds, so a quiet
+// machine never sleeps there), between jobs about 5-20 us (an idle instance sleeps). The spin
+// is bounded: on a loaded machine a preempted thread can take milliseconds to arrive, and a
+// waiter that kept spinning (or yielding, which the kernel's fair scheduler barely honours)
+// would take the core from it.
+enum { kSpinBeforeBlock = 1000, kSpinBeforeSleep = 300 };
 
 typedef struct worker_arg {
   struct vgl_pool *pool;
@@ -39,14 +42,40 @@ struct vgl_pool {
   uint32_t started;
   pthread_mutex_t mutex;
   pthread_cond_t wake;
+  pthread_cond_t released;  // a barrier phase ended, or the last worker finished the job
   atomic_uint generation;  // bumped per job (and at stop)
   atomic_uint finished;    // workers done with the current job
   atomic_uint arrived;     // barrier
   atomic_uint phase;
+  atomic_uint sleepers;    // threads blocked (or about to block) on `released`
   atomic_int stop;
   vgl_pool_job job;
   void *context;
 };
+
+// Wakes the threads blocked on `released`. The caller has just published its change (phase or
+// finished) with a sequentially consistent store; a sleeper increments `sleepers` (seq_cst) under
+// the mutex and then re-reads the condition, so either the sleeper sees the change or this load
+// sees the sleeper, which then waits under the mutex this broadcast takes.
+static void release_sleepers(vgl_pool *pool) {
+  if (atomic_load(&pool->sleepers) == 0) return;
+  pthread_mutex_lock(&pool->mutex);
+  pthread_cond_broadcast(&pool->released);
+  pthread_mutex_unlock(&pool->mutex);
+}
+
+// Blocks until *word != value: a bounded spin, then the condition variable.
+static void wait_while_equal(vgl_pool *pool, atomic_uint *word, unsigned value) {
+  for (int i = 0; i < kSpinBeforeBlock; i++) {
+    if (atomic_load(word) != value) return;
+    spin_pause();
+  }
+  pthread_mutex_lock(&pool->mutex);
+  atomic_fetch_add(&pool->sleepers, 1u);
+  while (atomic_load(word) == value) pthread_cond_wait(&pool->released, &pool->mutex);
+  atomic_fetch_sub(&pool->sleepers, 1u);
+  pthread_mutex_unlock(&pool->mutex);
+}
 
 static void *worker_main(void *raw) {
   vgl_pool *pool = ((worker_arg *)raw)->pool;
@@ -70,7 +99,7 @@ static void *worker_main(void *raw) {
     if (atomic_load(&pool->stop)) return NULL;
     seen = now;
     pool->job(pool->context, index);
-    atomic_fetch_add(&pool->finished, 1u);
+    if (atomic_fetch_add(&pool->finished, 1u) + 1u == pool->threads - 1u) release_sleepers(pool);
   }
 }
 
@@ -90,11 +119,25 @@ vgl_status vgl_pool_create(uint32_t threads, vgl_pool **pool_out, char *message,
   atomic_init(&pool->finished, 0u);
   atomic_init(&pool->arrived, 0u);
   atomic_init(&pool->phase, 0u);
+  atomic_init(&pool->sleepers, 0u);
   atomic_init(&pool->stop, 0);
-  if (pthread_mutex_init(&pool->mutex, NULL) != 0 || pthread_cond_init(&pool->wake, NULL) != 0) {
+  if (pthread_mutex_init(&pool->mutex, NULL) != 0) {
     free(pool);
     return vgl_fail(VGL_E_OUT_OF_MEMORY, message, message_capacity,
-                    "cannot make the pool's mutex and condition variable");
+                    "cannot make the pool's mutex and condition variables");
+  }
+  if (pthread_cond_init(&pool->wake, NULL) != 0) {
+    pthread_mutex_destroy(&pool->mutex);
+    free(pool);
+    return vgl_fail(VGL_E_OUT_OF_MEMORY, message, message_capacity,
+                    "cannot make the pool's mutex and condition variables");
+  }
+  if (pthread_cond_init(&pool->released, NULL) != 0) {
+    pthread_cond_destroy(&pool->wake);
+    pthread_mutex_destroy(&pool->mutex);
+    free(pool);
+    return vgl_fail(VGL_E_OUT_OF_MEMORY, message, message_capacity,
+                    "cannot make the pool's mutex and condition variables");
   }
   for (uint32_t i = 1; i < threads; i++) {
     worker_arg *arg = &pool->args[i - 1];
@@ -119,6 +162,7 @@ void vgl_pool_destroy(vgl_pool *pool) {
   pthread_cond_broadcast(&pool->wake);
   pthread_mutex_unlock(&pool->mutex);
   for (uint32_t i = 0; i < pool->started; i++) pthread_join(pool->workers[i], NULL);
+  pthread_cond_destroy(&pool->released);
   pthread_cond_destroy(&pool->wake);
   pthread_mutex_destroy(&pool->mutex);
   free(pool);
@@ -134,12 +178,10 @@ void vgl_pool_run(vgl_pool *pool, vgl_pool_job job, void *context) {
   pthread_mutex_unlock(&pool->mutex);
   job(context, 0);
   const unsigned workers = pool->threads - 1;
-  for (int i = 0; atomic_load(&pool->finished) != workers; i++) {
-    if (i < kSpinBeforeYield) {
-      spin_pause();
-    } else {
-      sched_yield();
-    }
+  for (;;) {
+    const unsigned finished = atomic_load(&pool->finished);
+    if (finished == workers) return;
+    wait_while_equal(pool, &pool->finished, finished);
   }
 }
 
@@ -149,15 +191,10 @@ void vgl_pool_barrier(vgl_pool *pool) {
   if (atomic_fetch_add(&pool->arrived, 1u) + 1u == pool->threads) {
     atomic_store(&pool->arrived, 0u);
     atomic_fetch_add(&pool->phase, 1u);
+    release_sleepers(pool);
     return;
   }
-  for (int i = 0; atomic_load(&pool->phase) == phase; i++) {
-    if (i < kSpinBeforeYield) {
-      spin_pause();
-    } else {
-      sched_yield();
-    }
-  }
+  wait_while_equal(pool, &pool->phase, phase);
 }
 
 void vgl_fp_env_enter(vgl_fp_env *env) {

@@ -5,7 +5,8 @@
 // thread 0 and runs its share too; the workers wake from a condition variable (after a short
 // spin), run the same function with their index, and sleep again when it returns, so an idle
 // instance burns no CPU between frames. Inside a job, vgl_pool_barrier separates the ops: a
-// spinning barrier (ops last tens of microseconds) that yields the CPU when the wait is long.
+// barrier that spins a bounded time (ops last tens of microseconds), then sleeps on a condition
+// variable, so a thread the OS preempted gets the core back instead of competing with spinners.
 // Created at instance init (the only allocation besides the model's), never during a run.
 #ifndef VIGIL_POOL_H
 #define VIGIL_POOL_H
