@@ -9,6 +9,7 @@ packages=(
   qemu-user-static                  # runs the cross-built tests
   file time                         # firmware checks: static binaries, peak memory
   dataset-fashion-mnist             # real labelled images (eval, samples)
+  opencv-doc                        # real photos (the board's full-size Ti check)
   qemu-system-x86 busybox-static cpio # the vivid camera VM (Tools/vivid-test.sh)
   python3-venv                      # Tools/metrics-check.sh's own venv (prometheus_client)
   chromium                          # Tools/browser-check.sh loads the daemon's live page
