@@ -10,8 +10,7 @@
 # Tests/Fuzz/http.dict, prints the number of executions, and exits non-zero when libFuzzer finds
 # a crash, a contract violation (the target aborts), a leak or UB (the reproducer is left in
 # .build-fuzz-http/artifacts/; replay: .build-fuzz-http/http-fuzz FILE). Extra arguments go to
-# libFuzzer. The compiler is found as in Tools/fuzz.sh (the Swift toolchain's clang ships
-# libclang_rt.fuzzer).
+# libFuzzer. The compiler: Tools/fuzz-clang.sh.
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -21,23 +20,7 @@ seconds="${1:-60}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/.build-fuzz-http"
 mkdir -p "$out/corpus" "$out/artifacts" "$out/probe"
-fuzz_flags=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
-
-links_fuzzer() {
-  command -v "$1" >/dev/null 2>&1 || return 1
-  printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
-    > "$out/probe/probe.c"
-  "$1" "${fuzz_flags[@]}" "$out/probe/probe.c" -o "$out/probe/probe" >/dev/null 2>&1
-}
-clang_bin=""
-for candidate in "${CLANG:-}" /opt/swift/usr/bin/clang clang; do
-  [[ -n "$candidate" ]] || continue
-  if links_fuzzer "$candidate"; then clang_bin="$candidate"; break; fi
-done
-if [[ -z "$clang_bin" ]]; then
-  echo "fuzz-http.sh: no clang here links -fsanitize=fuzzer (Tools/fuzz.sh installs Debian's clang and libclang-rt-dev)" >&2
-  exit 1
-fi
+source "$root/Tools/fuzz-clang.sh"
 
 binary="$out/http-fuzz"
 sources=("$root/Sources/CVigilSys/http_parse.c" "$root/Tests/Fuzz/http-fuzz.c")

@@ -23,25 +23,7 @@ targets=("$@")
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/.build-fuzz"
 mkdir -p "$out/artifacts" "$out/probe"
-fuzz_flags=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
-
-links_fuzzer() {
-  command -v "$1" >/dev/null 2>&1 || return 1
-  printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
-    > "$out/probe/probe.c"
-  "$1" "${fuzz_flags[@]}" "$out/probe/probe.c" -o "$out/probe/probe" >/dev/null 2>&1
-}
-clang_bin=""
-for candidate in "${CLANG:-}" /opt/swift/usr/bin/clang clang; do
-  [[ -n "$candidate" ]] || continue
-  if links_fuzzer "$candidate"; then clang_bin="$candidate"; break; fi
-done
-if [[ -z "$clang_bin" ]]; then
-  # Tools/fuzz.sh installs Debian's clang when no clang links libFuzzer; run it once for that.
-  bash "$root/Tools/fuzz.sh" 0 >/dev/null
-  links_fuzzer clang || { echo "fuzz-images.sh: no clang links -fsanitize=fuzzer" >&2; exit 1; }
-  clang_bin=clang
-fi
+source "$root/Tools/fuzz-clang.sh"
 
 io=("$root"/Sources/CVigilIO/*.c)
 build() {  # name, source, extra flags...

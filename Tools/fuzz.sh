@@ -10,9 +10,7 @@
 # reproducer is left in .build-fuzz/artifacts/; replay: .build-fuzz/model-fuzz FILE).
 # Extra arguments go to libFuzzer.
 #
-# Compiler: the first clang that links -fsanitize=fuzzer: $CLANG, the Swift toolchain's
-# (/opt/swift/usr/bin/clang ships libclang_rt.fuzzer), clang on PATH; if none does, Debian's
-# clang and libclang-rt-dev are installed (apt-get update only then).
+# Compiler: Tools/fuzz-clang.sh (the Swift toolchain's clang, or Debian's installed).
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -23,30 +21,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/.build-fuzz"
 mkdir -p "$out/corpus" "$out/artifacts" "$out/probe"
 
-fuzz_flags=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
-
-links_fuzzer() {
-  command -v "$1" >/dev/null 2>&1 || return 1
-  printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
-    > "$out/probe/probe.c"
-  "$1" "${fuzz_flags[@]}" "$out/probe/probe.c" -o "$out/probe/probe" >/dev/null 2>&1
-}
-
-clang_bin=""
-for candidate in "${CLANG:-}" /opt/swift/usr/bin/clang clang; do
-  [[ -n "$candidate" ]] || continue
-  if links_fuzzer "$candidate"; then clang_bin="$candidate"; break; fi
-done
-if [[ -z "$clang_bin" ]]; then
-  sudo=()
-  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-  echo "=== installing clang libclang-rt-dev"
-  "${sudo[@]}" apt-get update
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    clang libclang-rt-dev
-  links_fuzzer clang || { echo "fuzz.sh: clang cannot link -fsanitize=fuzzer" >&2; exit 1; }
-  clang_bin=clang
-fi
+source "$root/Tools/fuzz-clang.sh"
 echo "=== fuzzing the .vigil loader for ${seconds}s with $clang_bin ($("$clang_bin" --version | head -n 1))"
 
 # Rebuild when a source is newer than the binary (a few seconds on two cores).
