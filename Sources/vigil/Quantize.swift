@@ -112,10 +112,10 @@ struct Quantize: ParsableCommand {
     if report {
       let layers = try quantizer.report(model) { done, total in
         printError("report: \(done)/\(total) images")
-      }
+      }.layers
       print("per-layer SQNR (dB), worst first:")
       for layer in layers {
-        let db = layer.sqnr.isFinite ? formatFixed(layer.sqnr, 2) : (layer.sqnr > 0 ? "inf" : "-inf")
+        let db = layer.sqnr.map { formatFixed($0, 2) } ?? "inf"
         print("  \(db.padding(toLength: 8, withPad: " ", startingAt: 0)) op \(layer.op) \(layer.name)")
       }
     }
