@@ -29,17 +29,17 @@ public struct Quantizer {
   /// Histogram bins per tensor (methods other than `minmax`).
   public var bins = Histogram.defaultBins
   /// The calibration crops observed so far (`S x S`), in order.
-  public private(set) var images: [RGBImage] = []
+  public internal(set) var images: [RGBImage] = []
 
   /// `network` with GELU split into separate ops: what calibration runs.
   let split: Fp32Network
   /// For each tensor of `network`: the tensor of `split` that holds its producing op's
   /// pre-activation values when that op ends in GELU, else nil.
   let preActivationTensor: [Int?]
-  private let engine: Fp32Engine
-  private let preprocessing: Preprocessing
+  let engine: Fp32Engine
+  let preprocessing: Preprocessing
   /// Pass-1 state, by tensor of `split` (whose first ids are `network`'s).
-  private var observers: [TensorObserver]
+  var observers: [TensorObserver]
 
   public init(network: Fp32Network, method: CalibrationMethod, percentile: Double = 99.99) throws {
     guard percentile > 50, percentile <= 100 else { throw QuantizeError.invalidPercentile(percentile) }
@@ -56,65 +56,6 @@ public struct Quantizer {
     engine = try Fp32Engine(split)
     preprocessing = Preprocessing.imagenet(size: network.config.inputSize)
     observers = [TensorObserver](repeating: TensorObserver(), count: split.tensors.count)
-  }
-
-  /// Pass 1 on one calibration image: `pixels` is the ``Preprocessing/resizeAndCrop(_:)``
-  /// output (`S x S`, S the network's input size). Keeps the crop for pass 2 and reports.
-  public mutating func observe(pixels: RGBImage) throws {
-    let size = network.config.inputSize
-    guard pixels.width == size, pixels.height == size else {
-      throw QuantizeError.imageSize(expected: size, width: pixels.width, height: pixels.height)
-    }
-    var local = observers
-    let ops = split.ops
-    _ = try engine.run(preprocessing.normalize(pixels)) { op, values in
-      local[ops[op].output].observeRange(values)
-    }
-    observers = local
-    images.append(pixels)
-  }
-
-  /// The ranges chosen for every quantization point (runs pass 2 when the method needs
-  /// histograms; `progress(done, total)` after each image).
-  public func calibrate(progress: ((Int, Int) -> Void)? = nil) throws -> CalibrationResult {
-    guard !images.isEmpty else { throw QuantizeError.noCalibrationImages }
-    guard bins >= 256 else {
-      throw QuantizeError.outOfRange("\(bins) histogram bins: at least 256 (one per int8 code)")
-    }
-    var local = observers
-    let names = Quantizer.producerNames(split)
-    // Refuse non-finite activations before pass 2: a histogram over an infinite range has no
-    // meaningful bins.
-    for t in local.indices where t != split.inputTensor && local[t].count > 0 && !local[t].isFinite {
-      throw QuantizeError.nonFiniteActivation(tensor: names[t], min: local[t].min, max: local[t].max)
-    }
-    if method.needsHistogram {
-      for i in local.indices where i != split.inputTensor { local[i].beginHistogram(bins: bins) }
-      let ops = split.ops
-      for (done, image) in images.enumerated() {
-        _ = try engine.run(preprocessing.normalize(image)) { op, values in
-          local[ops[op].output].observeHistogram(values)
-        }
-        progress?(done + 1, images.count)
-      }
-    } else {
-      progress?(images.count, images.count)
-    }
-    func range(_ t: Int) throws -> TensorRange {
-      guard local[t].isFinite else {
-        throw QuantizeError.nonFiniteActivation(tensor: names[t], min: local[t].min,
-                                                max: local[t].max)
-      }
-      return local[t].range(method, percentile: percentile)
-    }
-    var ranges = [TensorRange?](repeating: nil, count: network.tensors.count)
-    var preRanges = [TensorRange?](repeating: nil, count: network.tensors.count)
-    for t in 0..<network.tensors.count where t != network.inputTensor && t != network.outputTensor {
-      ranges[t] = try range(t)
-      if let p = preActivationTensor[t] { preRanges[t] = try range(p) }
-    }
-    return CalibrationResult(method: method, percentile: percentile, imageCount: images.count,
-                             ranges: ranges, preActivationRanges: preRanges)
   }
 
   /// Calibrates (``calibrate(progress:)``) and builds the int8 model. `metadata` is copied
@@ -137,25 +78,6 @@ public struct Quantizer {
     var names = [String](repeating: "input", count: network.tensors.count)
     for op in network.ops { names[op.output] = op.name }
     return names
-  }
-}
-
-/// The ranges calibration chose, by tensor of the fused ``Fp32Network``.
-public struct CalibrationResult: Sendable, Equatable {
-  public var method: CalibrationMethod
-  public var percentile: Double
-  public var imageCount: Int
-  /// The range of each stored tensor; nil for the network's input (uint8 pixels) and its
-  /// logits (float).
-  public var ranges: [TensorRange?]
-  /// For each tensor produced by an op that ends in GELU: the range of that op's
-  /// pre-activation values (the GELU table's input); nil otherwise.
-  public var preActivationRanges: [TensorRange?]
-
-  public init(method: CalibrationMethod, percentile: Double, imageCount: Int,
-              ranges: [TensorRange?], preActivationRanges: [TensorRange?]) {
-    self.method = method; self.percentile = percentile; self.imageCount = imageCount
-    self.ranges = ranges; self.preActivationRanges = preActivationRanges
   }
 }
 
@@ -389,132 +311,5 @@ extension Quantizer {
         + "finite float")
     }
     return f
-  }
-
-  /// Per output channel symmetric quantization of `rows` rows of weights (any layout with
-  /// rows outermost) and their biases at `inputScale * s_w[row]`. Returns the codes (same
-  /// layout), each row's `s_w` and the int32 biases.
-  static func quantizeChannels(weight: [Double], bias: [Double], rows: Int, inputScale: Double,
-                               terms: Int, name: String) throws
-    -> (codes: [Int8], scales: [Double], bias: [Int32])
-  {
-    let perRow = weight.count / rows
-    // The loader's bound: terms * 255 * 127 + |bias| <= INT32_MAX.
-    let biasLimit = Double(Int32.max) - Double(terms) * 255 * 127
-    guard biasLimit >= 0 else {
-      throw QuantizeError.outOfRange("\(name): a reduction of \(terms) terms can overflow int32")
-    }
-    var codes = [Int8](repeating: 0, count: weight.count)
-    var scales = [Double](repeating: 1, count: rows)
-    var biasCodes = [Int32](repeating: 0, count: rows)
-    for row in 0..<rows {
-      let slice = weight[(row * perRow)..<((row + 1) * perRow)]
-      let maxAbs = slice.reduce(0) { Swift.max($0, abs($1)) }
-      var scale = maxAbs / 127
-      if maxAbs == 0 {
-        // All-zero weights: any step works; pick one that keeps the bias (the channel's only
-        // signal) to about 2^22 codes, exact after the runtime's int32 -> float conversion.
-        scale = bias[row] == 0 ? 1 : abs(bias[row]) / (inputScale * 4_194_304)
-      }
-      // Widen the step when the bias alone would overflow the accumulator's headroom.
-      let needed = abs(bias[row]) / (inputScale * Swift.max(biasLimit - 1, 1))
-      if scale < needed { scale = needed }
-      scales[row] = scale
-      for i in slice.indices {
-        codes[i] = Int8(Swift.max(-127, Swift.min(127, (weight[i] / scale).rounded())))
-      }
-      let b = (bias[row] / (inputScale * scale)).rounded()
-      guard abs(b) <= biasLimit else {
-        throw QuantizeError.outOfRange("\(name): bias[\(row)] = \(bias[row]) quantizes to \(b), "
-          + "beyond the int32 headroom \(biasLimit)")
-      }
-      biasCodes[row] = Int32(b)
-    }
-    return (codes, scales, biasCodes)
-  }
-
-  /// From the fp32 layouts (conv `[out][in][k][k]`, depthwise `[C][1][k][k]`) to the int8
-  /// ones (conv `[out][k][k][in]`, depthwise `[k][k][C]`); the graph op and head keep theirs.
-  static func relayout(_ codes: [Int8], kind: QuantizedModel.OpKind, rows: Int, perRow: Int,
-                       kernel: Int) -> [Int8] {
-    let taps = kernel * kernel
-    switch kind {
-    case .stem, .conv:
-      let inC = perRow / taps
-      var out = [Int8](repeating: 0, count: codes.count)
-      for o in 0..<rows {
-        for c in 0..<inC {
-          for k in 0..<taps { out[(o * taps + k) * inC + c] = codes[(o * inC + c) * taps + k] }
-        }
-      }
-      return out
-    case .dwconv:
-      var out = [Int8](repeating: 0, count: codes.count)
-      for c in 0..<rows { for k in 0..<taps { out[k * rows + c] = codes[c * taps + k] } }
-      return out
-    case .mrconv, .head, .gap:
-      return codes
-    }
-  }
-}
-
-// MARK: - The arena
-
-/// Where every int8 tensor lives in the one arena, computed offline.
-///
-/// Tensor sizes are HWC bytes (C x H x W); placement is ``MemoryPlan`` (liveness, first fit)
-/// with 64-byte alignment (`VGL_Q8_ALIGNMENT`). The uint8 input region is live until the stem
-/// has read it; the tensor the head reads is live to the end; an op's output never shares
-/// bytes with its input or residual (it is placed while they are live). The graph op's scratch
-/// (`scratchBytes`, the largest graph op's C) gets its own region after the tensors, since
-/// the runtime requires it to overlap no tensor at all.
-public struct ArenaPlan: Sendable, Equatable {
-  /// The tensors one op reads and the one it writes (nil for the head).
-  public struct Access: Sendable, Equatable {
-    public var reads: [Int]
-    public var write: Int?
-    public init(reads: [Int], write: Int?) { self.reads = reads; self.write = write }
-  }
-
-  public var offsets: [UInt64]
-  public var scratchOffset: UInt64
-  public var scratchBytes: UInt64
-  public var arenaBytes: UInt64
-  /// The largest sum of tensor bytes live at once (scratch not included): no placement of
-  /// these tensors fits in less.
-  public var largestLiveBytes: UInt64
-
-  public static let alignment = Int(VGL_Q8_ALIGNMENT)
-
-  public init(tensorBytes: [Int], ops: [Access], input: Int, scratchBytes: Int) {
-    // Ops with an output tensor, in order; the head's input stays live to the end.
-    let producing = ops.filter { $0.write != nil }
-    let lastRead = ops.last { $0.write == nil }?.reads.first ?? producing.last?.write ?? input
-    let memory = MemoryPlan(sizes: tensorBytes, reads: producing.map(\.reads),
-                            writes: producing.map { $0.write! }, input: input, output: lastRead,
-                            alignment: Self.alignment)
-    let a = UInt64(Self.alignment)
-    offsets = memory.offsets.map(UInt64.init)
-    let tensorsEnd = UInt64(memory.size)
-    if scratchBytes > 0 {
-      scratchOffset = (tensorsEnd + a - 1) / a * a
-      self.scratchBytes = UInt64(scratchBytes)
-      arenaBytes = scratchOffset + UInt64(scratchBytes)
-    } else {
-      scratchOffset = 0
-      self.scratchBytes = 0
-      arenaBytes = tensorsEnd
-    }
-    largestLiveBytes = UInt64(memory.lowerBound)
-  }
-
-  /// The plan a quantized model's ops and tensor shapes give (what ``Quantizer`` stored).
-  public init(model: QuantizedModel) {
-    self.init(tensorBytes: model.tensors.map { $0.channels * $0.height * $0.width },
-              ops: model.ops.map { Access(reads: [$0.input] + ($0.residual.map { [$0] } ?? []),
-                                          write: $0.output) },
-              input: model.inputTensor,
-              scratchBytes: model.ops.filter { $0.kind == .mrconv }
-                .map { model.tensors[$0.input].channels }.max() ?? 0)
   }
 }
