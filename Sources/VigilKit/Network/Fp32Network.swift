@@ -1,7 +1,8 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 
-/// A MobileViGv2 network folded into plain convolutions, ready for the C fp32 runtime.
+/// A MobileViGv2 network folded into plain convolutions, ready for the C fp32 runtime (the
+/// folds are in Folding/, see ``Folding``).
 ///
 /// Folding (all exact up to float rounding, computed in Double):
 /// - every BatchNorm into the conv before it: `s = gamma / sqrt(var + eps)`,

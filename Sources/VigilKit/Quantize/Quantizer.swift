@@ -123,12 +123,8 @@ extension Quantizer {
   ///   (`terms * 255 * 127 + |bias| <= INT32_MAX`, checked by the loader) gets a wider `s_w`
   ///   until it fits; an all-zero channel gets a step that puts its bias near 2^22 codes
   ///   (or 1 without bias).
-  /// - STEM: ImageNet's `(p / 255 - mean_c) / std_c` is folded in. With the pixel zero point
-  ///   `pz_c = round(255 mean_c)`, `p / 255 - mean_c = (p - pz_c) / 255 + (pz_c - 255 mean_c) / 255`:
-  ///   the weights become `w / std_c` at input scale 1/255 on the codes `p - pz_c`, and the
-  ///   constant second term goes into the bias. Padded pixels count as `pz_c` (code 0), like the
-  ///   reference's zero padding after normalization, except that the reference's padding also
-  ///   lacks the constant term: a difference of at most 0.5 / (255 std_c) per padded tap.
+  /// - STEM: ImageNet's `(p / 255 - mean_c) / std_c` is folded in
+  ///   (``Folding/foldStemNormalization(weight:bias:rows:inputChannels:taps:mean:std:)``).
   /// - Requantization: `scale[o] = s_in * s_w[o] / s_target` where the target is the output
   ///   tensor, or for GELU ops the pre-activation, whose table
   ///   (`vgl_qs8_gelu_table_init`, the runtime's own code) maps to the output tensor. Residual
@@ -241,19 +237,9 @@ extension Quantizer {
         throw QuantizeError.unsupported("\(op.name): the stem reads \(inC) channels, "
           + "preprocessing has \(preprocessing.mean.count)")
       }
-      let zeroPoints = preprocessing.mean.map { (255 * Double($0)).rounded() }
-      q.inputZeroPoints = zeroPoints.map { UInt8($0) }
-      for o in 0..<rows {
-        for c in 0..<inC {
-          let std = Double(preprocessing.std[c])
-          let shift = (zeroPoints[c] - 255 * Double(preprocessing.mean[c])) / (255 * std)
-          for k in 0..<taps {
-            let at = (o * inC + c) * taps + k
-            bias[o] += weight[at] * shift
-            weight[at] /= std
-          }
-        }
-      }
+      q.inputZeroPoints = Folding.foldStemNormalization(
+        weight: &weight, bias: &bias, rows: rows, inputChannels: inC, taps: taps,
+        mean: preprocessing.mean, std: preprocessing.std)
     }
     let terms = kind == .dwconv ? op.kernel * op.kernel : perRow
     let (codes, weightScales, biasCodes) = try quantizeChannels(
