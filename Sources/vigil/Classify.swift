@@ -13,7 +13,7 @@ struct Classify: ParsableCommand {
       evaluation (shorter side to size/0.9 bicubic, centre crop, ImageNet normalization), or \
       (fp32 checkpoints only) .npy float32 tensors of shape (1,3,S,S) or (3,S,S) that are \
       already preprocessed. The model is an int8 .vigil file (first argument) or a checkpoint \
-      (--checkpoint with --variant or --config). A bad input is reported and the others still \
+      (--checkpoint; --variant or --config names its network, else its tensor shapes do). A bad input is reported and the others still \
       run; the exit status is then 1.
       """)
 
@@ -47,7 +47,6 @@ struct Classify: ParsableCommand {
   func validate() throws {
     try OptionRange.check("--top", top, OptionRange.top)
     if checkpoint != nil {
-      try network.requireNetwork()
       if inputs.isEmpty { throw ValidationError("Give at least one input file.") }
     } else {
       if network.isGiven || ema {
@@ -65,7 +64,7 @@ struct Classify: ParsableCommand {
     var labelList: [String]?
     var files = inputs
     if let checkpoint {
-      let config = try network.resolve()
+      let config = try network.resolve(checkpoint: checkpoint, ema: ema)
       let classifier = try Fp32Classifier(checkpoint: checkpoint, config: config, ema: ema)
       classify = classifier.logits(path:)
       classes = config.classes
@@ -121,18 +120,4 @@ struct Classify: ParsableCommand {
     if logits { parts.append("logits [\(l.map { "\($0)" }.joined(separator: ", "))]") }
     return "\(terminalSafe(input)): " + parts.joined(separator: ", ")
   }
-}
-
-/// A probability with four decimals, without Foundation's formatter.
-func formatScore(_ p: Double) -> String {
-  guard p.isFinite else { return "\(p)" }
-  let scaled = Int((p * 10000).rounded())
-  let whole = scaled / 10000, frac = scaled % 10000
-  let digits = String(frac)
-  return "\(whole)." + String(repeating: "0", count: 4 - digits.count) + digits
-}
-
-/// Writes a line to standard error.
-func printError(_ line: String) {
-  FileHandle.standardError.write(Data((line + "\n").utf8))
 }

@@ -38,11 +38,9 @@ struct Eval: ParsableCommand {
 
   func validate() throws {
     if (model == nil) == (checkpoint == nil) {
-      throw ValidationError("Give either a .vigil model or --checkpoint FILE with --variant or --config.")
+      throw ValidationError("Give either a .vigil model or --checkpoint FILE (with --variant or --config, or neither to infer the network).")
     }
-    if checkpoint != nil {
-      try network.requireNetwork()
-    } else if network.isGiven || ema {
+    if checkpoint == nil && (network.isGiven || ema) {
       throw ValidationError("--variant, --config and --ema go with --checkpoint; a .vigil model carries its network.")
     }
     if let limit { try OptionRange.check("--limit", limit, OptionRange.limit) }
@@ -53,7 +51,7 @@ struct Eval: ParsableCommand {
     let classifier: ImageClassifier
     let name: String
     if let checkpoint {
-      let cfg = try network.resolve()
+      let cfg = try network.resolve(checkpoint: checkpoint, ema: ema)
       classifier = try Fp32Classifier(checkpoint: checkpoint, config: cfg, ema: ema)
       name = checkpoint
     } else {

@@ -11,9 +11,12 @@ struct Quantize: ParsableCommand {
     abstract: "Calibrate a checkpoint on images and write an int8 .vigil model.",
     discussion: """
       --calib names a folder of images (searched recursively, sorted), a text file with one \
-      image path per line, or a dataset spec (fashion-mnist:DIR[:train], folder:DIR). \
-      --calib-count takes that many evenly spaced images. The same checkpoint, images and \
-      options always give the same file, byte for byte.
+      image path per line, or a dataset spec (fashion-mnist:DIR:train, folder:DIR; a \
+      Fashion-MNIST spec must name its split). --calib-count takes that many evenly spaced \
+      images. Without --variant and --config the network is inferred from the checkpoint's \
+      tensor shapes. The same checkpoint, images and options always give the same file, byte \
+      for byte. Progress goes to standard error: one line updated in place on a terminal, \
+      plain lines otherwise, none with --quiet.
       """)
 
   @Option(help: ArgumentHelp("PyTorch (.pth) or .safetensors checkpoint.", valueName: "file"))
@@ -39,8 +42,20 @@ struct Quantize: ParsableCommand {
   @Option(help: ArgumentHelp("Class labels to store in the model, one per line.", valueName: "file"))
   var labels: String?
 
-  @Flag(help: "Print each layer's fp32-vs-int8 signal-to-noise ratio on the calibration images, worst first.")
+  @Flag(help: "Print the layers with the worst fp32-vs-int8 signal-to-noise ratio and a summary (every layer with --verbose).")
   var report = false
+
+  @Option(help: ArgumentHelp("Write the per-layer report (SQNR, scale, clipping of every layer) as JSON to this file.", valueName: "file"))
+  var reportJson: String?
+
+  @Option(help: ArgumentHelp("Measure the report on these held-out images (folder, list file or dataset spec) instead of the calibration images, which flatter it.", valueName: "source"))
+  var reportImages: String?
+
+  @Option(help: "With --report-images: use this many evenly spaced images (1 ... 100000; default: all, at most 1000).")
+  var reportCount: Int?
+
+  @Flag(name: .shortAndLong, help: "Print no progress.")
+  var quiet = false
 
   @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The .vigil file to write (never one of the inputs; an existing file keeps its permissions).", valueName: "file"))
   var output: String
@@ -48,100 +63,85 @@ struct Quantize: ParsableCommand {
   @Flag(help: "When -o names a symbolic link, replace the link by the new file (without it, a link is refused).")
   var replaceLink = false
 
+  /// Layers the text report lists without --verbose.
+  static let reportLayers = 10
+
   func validate() throws {
-    try network.requireNetwork()
     if CalibrationMethod(rawValue: method) == nil {
       throw ValidationError("Unknown --method '\(method)': use minmax, percentile, entropy or mse.")
     }
     if let calibCount { try OptionRange.check("--calib-count", calibCount, OptionRange.calibCount) }
+    if let reportCount { try OptionRange.check("--report-count", reportCount, OptionRange.calibCount) }
+    if reportCount != nil && reportImages == nil {
+      throw ValidationError("--report-count goes with --report-images.")
+    }
+    if reportImages != nil && !report && reportJson == nil {
+      throw ValidationError("--report-images chooses the images of the report: give --report or --report-json too.")
+    }
     if !(percentile > 50 && percentile <= 100) {
       throw ValidationError("--percentile must be in (50, 100], got \(percentile).")
     }
   }
 
   func run() throws {
-    let config = try network.resolve()
-    let images = try CalibrationImages(source: calib, count: calibCount)
-    // Every file read, so that -o can never name one of them (checked now and before writing).
-    var inputs: [(role: String, path: String)] = [("checkpoint", checkpoint)]
-    if let c = network.config { inputs.append(("network configuration", c)) }
-    if let labels { inputs.append(("labels file", labels)) }
-    inputs += images.files.map { ("calibration file", $0) }
-    try OutputFile.check(output, inputs: inputs, replaceLink: replaceLink)
-    let weights = try Checkpoint.load(path: checkpoint, ema: ema)
-    let fp32 = try Fp32Network(config: config, weights: weights)
-    let labelList = try labels.map { try loadLabels(path: $0, classes: config.classes) }
-    if images.limited {
-      printError("calibrate: using \(images.count) evenly spaced of \(images.available) images "
-        + "(--calib-count sets another number)")
-    }
-    var quantizer = try Quantizer(network: fp32, method: CalibrationMethod(rawValue: method)!,
-                                  percentile: percentile)
-    let preprocessing = Preprocessing.imagenet(size: config.inputSize)
-    var skipped = 0
-    for i in 0..<images.count {
-      do {
-        try quantizer.observe(pixels: preprocessing.resizeAndCrop(images.image(i)))
-      } catch {
-        skipped += 1
-        printError("calibrate: skipping \(images.name(i)): \(error)")
-      }
-      if (i + 1) % 16 == 0 || i + 1 == images.count {
-        printError("calibrate: pass 1, \(i + 1)/\(images.count) images")
+    var request = QuantizeRequest(checkpoint: checkpoint, calibration: calib, output: output)
+    request.ema = ema
+    request.network = network.source
+    request.calibrationCount = calibCount
+    request.method = CalibrationMethod(rawValue: method)!
+    request.percentile = percentile
+    request.labels = labels
+    request.replaceLink = replaceLink
+    request.report = report
+    request.reportImages = reportImages
+    request.reportImageCount = reportCount
+    request.reportJSON = reportJson
+    request.verbose = network.verbose
+    let pipeline = try QuantizePipeline(request)
+    var progress = ProgressOutput(quiet: quiet)
+    let result = try pipeline.run { event in
+      switch event {
+      case .warning(let text): progress.line("warning: \(text)")
+      case .note(let text): progress.line(text)
+      case .skipped(let image, let reason): progress.line("skipping \(image): \(reason)")
+      case .progress(let stage, let done, let total): progress.update(stage.rawValue, done: done, total: total)
       }
     }
-    guard quantizer.images.count > 0 else {
-      printError("error: none of the \(images.count) calibration image(s) could be read (see the "
-        + "messages above); give JPEG, PNG or PPM/PGM images")
-      throw ExitCode(1)
-    }
-    var metadata = [
-      "calibration.source": describeSource(calib),
-      "checkpoint": (checkpoint as NSString).lastPathComponent,
-      "checkpoint.weights": ema ? "state_dict_ema" : "state_dict",
-      "toolkit": "vigil quantize",
-    ]
-    if skipped > 0 { metadata["calibration.skipped"] = "\(skipped)" }
-    let model = try quantizer.quantize(labels: labelList, metadata: metadata) { done, total in
-      if done % 16 == 0 || done == total { printError("calibrate: pass 2, \(done)/\(total) images") }
-    }
-    try OutputFile.write(ModelFile.encode(model), to: output, inputs: inputs, replaceLink: replaceLink)
-    let plan = ArenaPlan(model: model)
-    print("wrote \(output): \(model.ops.count) ops, arena \(plan.arenaBytes) B (largest live set "
-      + "\(plan.largestLiveBytes) B), method \(method), \(quantizer.images.count) calibration images")
-    if report {
-      let layers = try quantizer.report(model) { done, total in
-        printError("report: \(done)/\(total) images")
-      }.layers
-      print("per-layer SQNR (dB), worst first:")
-      for layer in layers {
-        let db = layer.sqnr.map { formatFixed($0, 2) } ?? "inf"
-        print("  \(db.padding(toLength: 8, withPad: " ", startingAt: 0)) op \(layer.op) \(layer.name)")
-      }
+    print("wrote \(output): \(result.model.ops.count) ops, arena \(result.plan.arenaBytes) B "
+      + "(largest live set \(result.plan.largestLiveBytes) B), method \(method), "
+      + "\(result.calibrationImages) calibration images")
+    if let json = reportJson { print("wrote \(json): the per-layer report") }
+    if report, let r = result.report {
+      print(Self.text(r, layers: network.verbose ? r.layers.count : Self.reportLayers),
+            terminator: "")
     }
   }
-}
 
-/// The calibration source for the model's metadata: the kind, the folder's or file's name and a
-/// dataset's split, without the machine's directories.
-func describeSource(_ source: String) -> String {
-  for kind in ["fashion-mnist:", "folder:"] where source.hasPrefix(kind) {
-    var rest = String(source.dropFirst(kind.count)), split = ""
-    for s in [":train", ":test"] where rest.hasSuffix(s) {
-      rest = String(rest.dropLast(s.count))
-      split = s
+  /// The text report: a summary line, then the `layers` worst layers.
+  static func text(_ r: QuantizationReport, layers: Int) -> String {
+    let on = r.imageSet == .heldOut ? "held-out" : "calibration"
+    var out = "per-layer SQNR on \(r.images) \(on) image(s): median \(decibels(r.medianSQNR)), "
+      + "logits \(decibels(r.logits?.sqnr)), worst \(decibels(r.layers.first?.sqnr))"
+    let clipped = r.layers.filter { $0.clipped > 0 }.count
+    out += ", \(clipped) of \(r.layers.count) layer(s) clip\n"
+    let shown = min(layers, r.layers.count)
+    out += shown == r.layers.count
+      ? "every layer, worst first:\n"
+      : "the \(shown) worst of \(r.layers.count) layers (--verbose lists all; --report-json writes all):\n"
+    out += "  SQNR dB  clipped  scale         op  kind    name\n"
+    for l in r.layers.prefix(shown) {
+      let scale = l.scale.map { String(format: "%.4g", Double($0)) } ?? "-"
+      out += "  " + padLeft(decibels(l.sqnr, unit: false), 7)
+        + "  " + padLeft(String(format: "%.3f%%", 100 * l.clippedFraction), 7)
+        + "  " + padRight(scale, 11) + "  " + padLeft(String(l.op), 3) + "  "
+        + padRight(l.kind, 6) + "  " + terminalSafe(l.name) + "\n"
     }
-    return kind + (rest as NSString).lastPathComponent + split
+    return out
   }
-  return (source as NSString).lastPathComponent
-}
 
-/// `x` with `digits` decimals, without Foundation's formatter.
-func formatFixed(_ x: Double, _ digits: Int) -> String {
-  var scale = 1.0
-  for _ in 0..<digits { scale *= 10 }
-  let v = (abs(x) * scale).rounded()
-  let whole = Int(v / scale), frac = Int(v.truncatingRemainder(dividingBy: scale))
-  let f = String(frac)
-  return (x < 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: digits - f.count) + f
+  /// An SQNR in dB with two decimals; `inf` for an exact layer.
+  static func decibels(_ x: Double?, unit: Bool = true) -> String {
+    guard let x else { return unit ? "inf dB" : "inf" }
+    return String(format: unit ? "%.2f dB" : "%.2f", x)
+  }
 }

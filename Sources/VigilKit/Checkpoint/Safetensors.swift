@@ -5,7 +5,7 @@ import Foundation
 
 /// Reads a safetensors file: an 8-byte little-endian header length, a JSON header mapping
 /// names to `{dtype, shape, data_offsets}` (offsets relative to the end of the header), then
-/// the data. `__metadata__` is ignored. Keys come back in data order (by start offset).
+/// the data. `__metadata__`'s string values become ``StateDict/metadata``. Keys come back in data order (by start offset).
 enum Safetensors {
   /// Largest header accepted (the reference implementation's limit).
   static let maxHeader = 100_000_000
@@ -97,7 +97,11 @@ enum Safetensors {
         tensors[e.key] = Tensor(shape: e.shape, data: layout.gather(region, e.dtype), dtype: e.dtype)
       }
     }
-    return StateDict(tensors: tensors, keys: list.map(\.key), source: "safetensors \(name)")
+    var state = StateDict(tensors: tensors, keys: list.map(\.key), source: "safetensors \(name)")
+    if case .object(let meta)? = entries.first(where: { $0.0 == "__metadata__" })?.1 {
+      for (key, value) in meta { if case .string(let v) = value { state.metadata[key] = v } }
+    }
+    return state
   }
 }
 

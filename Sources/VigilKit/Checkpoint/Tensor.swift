@@ -64,6 +64,9 @@ public struct StateDict: Sendable {
   public var source: String
   /// Keys of the selected dict whose values were not tensors (and so were left out).
   public var skipped: [String]
+  /// A safetensors file's `__metadata__` strings (empty for other formats). The training
+  /// script stores the network configuration under `config` (``NetworkConfig/infer(from:)``).
+  public var metadata: [String: String] = [:]
 
   public init(tensors: [String: Tensor], keys: [String], source: String, skipped: [String] = []) {
     self.tensors = tensors

@@ -54,8 +54,11 @@ public struct Fp32Network: Sendable {
     builder.zeroFill = zeroFill
     builder.build()
     if !builder.problems.isEmpty || !builder.unusedKeys.isEmpty || !builder.invalid.isEmpty {
-      throw FoldError(source: weights.source, variant: config.name,
-                      problems: builder.problems, unexpected: builder.unusedKeys, invalid: builder.invalid)
+      var error = FoldError(source: weights.source, variant: config.name,
+                            problems: builder.problems, unexpected: builder.unusedKeys,
+                            invalid: builder.invalid)
+      error.shapes = try? NetworkShapes(weights: weights)
+      throw error
     }
     self.config = config
     self.tensors = builder.tensors
@@ -114,26 +117,42 @@ public struct FoldError: Error, CustomStringConvertible {
     self.invalid = invalid
   }
 
+  /// What the checkpoint's tensors say its network is, when they say (for the hint).
+  public var shapes: NetworkShapes?
+  /// Whether ``description`` lists every key (else the first ``summaryLines`` and a count).
+  public var verbose = false
+  /// Lines of keys a short description shows.
+  public static let summaryLines = 5
+
   public var description: String {
+    let shown = verbose ? Int.max : Self.summaryLines
+    func list(_ lines: [String], into out: inout [String]) {
+      for l in lines.prefix(shown) { out.append("  \(l)") }
+      if lines.count > shown {
+        out.append("  ... and \(lines.count - shown) more (--verbose lists them all)")
+      }
+    }
     if problems.isEmpty && unexpected.isEmpty {
       var lines = ["checkpoint \(source) holds \(invalid.count) weight(s) the network cannot use:"]
-      for p in invalid.prefix(200) { lines.append("  \(p)") }
-      if invalid.count > 200 { lines.append("  ... and \(invalid.count - 200) more") }
+      list(invalid, into: &lines)
       lines.append("The weights are damaged or the training diverged; use an earlier or the EMA checkpoint.")
       return lines.joined(separator: "\n")
     }
     var lines = ["checkpoint \(source) does not match network '\(variant)': "
       + "\(problems.count) missing or mis-shaped, \(unexpected.count) unexpected key(s)"]
-    let shown = 200
     // Shape mismatches first: they say most about which network the checkpoint is for.
     let ordered = problems.filter { !$0.hasPrefix("missing") } + problems.filter { $0.hasPrefix("missing") }
-    for p in ordered.prefix(shown) { lines.append("  \(p)") }
-    if problems.count > shown { lines.append("  ... and \(problems.count - shown) more") }
-    for u in unexpected.prefix(shown) { lines.append("  unexpected key \(u)") }
-    if unexpected.count > shown { lines.append("  ... and \(unexpected.count - shown) more") }
-    for p in invalid.prefix(shown) { lines.append("  \(p)") }
+    list(ordered + unexpected.map { "unexpected key \($0)" } + invalid, into: &lines)
+    if let shapes {
+      let (name, differences) = shapes.closestVariant
+      lines.append("The checkpoint's tensors give \(shapes).")
+      lines.append(differences.isEmpty
+        ? "That is variant \(name): give --variant \(name)."
+        : "The closest published variant is \(name), which has "
+          + differences.joined(separator: ", ") + ".")
+    }
     lines.append("Check --variant / --config (channels, blocks, embedding, classes, "
-      + "distillation) against the checkpoint.")
+      + "distillation) against the checkpoint, or give neither to infer the network from it.")
     return lines.joined(separator: "\n")
   }
 }

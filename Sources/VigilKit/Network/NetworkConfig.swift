@@ -217,6 +217,10 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
   case unreadable(path: String)
   case malformed(path: String, reason: String)
   case invalid(field: String, reason: String)
+  /// The checkpoint's tensors do not give a MobileViGv2's shapes.
+  case notInferable(source: String, reason: String)
+  /// The shapes are clear, but no weight says the graph hop distances or the input size.
+  case kNotInferable(source: String, shapes: NetworkShapes, template: String)
 
   public var description: String {
     switch self {
@@ -229,6 +233,13 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
       return "configuration '\(path)' is malformed: \(reason); see docs/config.md for the format"
     case .invalid(let field, let reason):
       return "configuration field \(field) \(reason)"
+    case .notInferable(let source, let reason):
+      return "cannot tell the network of \(source) from its tensors: \(reason); give --variant "
+        + "ti|s|m|b or --config FILE"
+    case .kNotInferable(let source, let s, let template):
+      return "\(source) has \(s), which is no published variant; K (the graph hop distance per "
+        + "stage) and the input size are in no weight, so give them with --config FILE: "
+        + "\(template) with \"k\" and \"input_size\" set (docs/config.md)"
     }
   }
 }

@@ -9,7 +9,9 @@ import VigilCore
 /// - a directory: every JPEG, PNG or PPM/PGM below it (subfolders too), sorted by path;
 /// - a text file: one image path per line (relative paths are relative to the file's folder;
 ///   blank lines and lines starting with `#` are skipped);
-/// - a dataset spec (`fashion-mnist:DIR[:train|:test]`, `folder:DIR`), as for `vigil eval`.
+/// - a dataset spec (`fashion-mnist:DIR:train` or `:test`, `folder:DIR`), as for `vigil eval`,
+///   except that a Fashion-MNIST spec must name its split: calibrating on the test split by
+///   accident would flatter every later measurement on it.
 ///
 /// `count` picks that many evenly spaced images (index `i * total / count`), so a folder
 /// sorted by class still gives every class; the choice depends only on the list, never on a
@@ -70,6 +72,9 @@ public struct CalibrationImages {
         }
       }
     } else if source.hasPrefix("fashion-mnist:") || source.hasPrefix("folder:") {
+      if source.hasPrefix("fashion-mnist:"), !source.hasSuffix(":train"), !source.hasSuffix(":test") {
+        throw CalibrationSourceError.noSplit(source)
+      }
       let dataset = try LabeledDataset.open(spec: source)
       files = dataset.files
       all = (0..<dataset.count).map { "#\($0)" }
@@ -102,22 +107,46 @@ public struct CalibrationImages {
   }
 }
 
-public enum CalibrationSourceError: Error, CustomStringConvertible {
+extension CalibrationImages {
+  /// The source as the model's metadata records it (`calibration.source`): the kind, the
+  /// folder's or file's name and a dataset's split, without the machine's directories.
+  public var metadataName: String { Self.metadataName(of: source) }
+
+  /// ``metadataName`` of a source.
+  public static func metadataName(of source: String) -> String {
+    for kind in ["fashion-mnist:", "folder:"] where source.hasPrefix(kind) {
+      var rest = String(source.dropFirst(kind.count)), split = ""
+      for s in [":train", ":test"] where rest.hasSuffix(s) {
+        rest = String(rest.dropLast(s.count))
+        split = s
+      }
+      return kind + (rest as NSString).lastPathComponent + split
+    }
+    return (source as NSString).lastPathComponent
+  }
+}
+
+public enum CalibrationSourceError: Error, CustomStringConvertible, Equatable {
   case unreadable(String)
   case missing(String)
   case empty(String)
   case badCount(Int)
+  /// A Fashion-MNIST spec without `:train` or `:test`.
+  case noSplit(String)
 
   public var description: String {
     switch self {
     case .unreadable(let s):
       return "calibration source '\(s)' is neither a folder, a list file nor a dataset spec "
-        + "(fashion-mnist:DIR[:train], folder:DIR)"
+        + "(fashion-mnist:DIR:train, folder:DIR)"
     case .missing(let s):
       return "calibration source '\(s)' does not exist: give a folder of images, a text file "
-        + "listing image paths, or a dataset spec (fashion-mnist:DIR[:train], folder:DIR)"
+        + "listing image paths, or a dataset spec (fashion-mnist:DIR:train, folder:DIR)"
     case .empty(let s): return "calibration source '\(s)' holds no JPEG, PNG or PPM/PGM images"
     case .badCount(let n): return "--calib-count must be at least 1, got \(n)"
+    case .noSplit(let s):
+      return "'\(s)' names no split: give \(s):train to calibrate on the training images (and "
+        + "keep the test split for eval), or \(s):test"
     }
   }
 }

@@ -21,9 +21,24 @@ public enum OutputFile {
     return (UInt64(st.st_dev), UInt64(st.st_ino))
   }
 
-  /// Refuses `output` when it names one of `inputs` (role, path), is a symbolic link (unless
-  /// `replaceLink`) or is not a regular file.
+  /// Refuses `output` when its folder does not exist or is not writable, when it names one of
+  /// `inputs` (role, path), is a symbolic link (unless `replaceLink`) or is not a regular file.
+  /// Cheap (a few `stat` calls): commands call it before any work.
   public static func check(_ output: String, inputs: [(role: String, path: String)], replaceLink: Bool) throws(OutputFileError) {
+    guard !output.isEmpty else { throw .notRegular(output: output, kind: "an empty name") }
+    let folder = (output as NSString).deletingLastPathComponent
+    if !folder.isEmpty {
+      var st = stat()
+      guard PathBytes.withCString(folder, { stat($0, &st) }) == 0 else {
+        throw .noFolder(output: output, folder: folder, reason: errnoText())
+      }
+      guard st.st_mode & S_IFMT == S_IFDIR else {
+        throw .noFolder(output: output, folder: folder, reason: "it is \(fileKind(st.st_mode))")
+      }
+      guard PathBytes.withCString(folder, { access($0, W_OK | X_OK) }) == 0 else {
+        throw .noFolder(output: output, folder: folder, reason: "it is not writable")
+      }
+    }
     var lst = stat()
     guard PathBytes.withCString(output, { lstat($0, &lst) }) == 0 else { return }  // a new file: nothing to protect
     if lst.st_mode & S_IFMT == S_IFLNK {
@@ -101,6 +116,8 @@ public enum OutputFileError: Error, CustomStringConvertible, Equatable {
   case symbolicLink(output: String, target: String)
   case notRegular(output: String, kind: String)
   case writeFailed(output: String, reason: String)
+  /// The folder the output would go into is missing, not a folder or not writable.
+  case noFolder(output: String, folder: String, reason: String)
 
   public var description: String {
     switch self {
@@ -112,6 +129,9 @@ public enum OutputFileError: Error, CustomStringConvertible, Equatable {
         + "--replace-link to replace the link by the new file"
     case let .notRegular(output, kind):
       return "output \(output) is \(kind), not a regular file: give a file name"
+    case let .noFolder(output, folder, reason):
+      return "cannot write \(output): its folder \(folder) cannot take it (\(reason)); create the "
+        + "folder (mkdir -p) or give another path"
     case let .writeFailed(output, reason):
       return "cannot write \(output): \(reason) (the previous file, if any, is unchanged)"
     }
