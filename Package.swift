@@ -57,7 +57,7 @@ let package = Package(
     // Full-Swift toolkit: checkpoint import, folding, planning, classification.
     .target(
       name: "VigilKit",
-      dependencies: ["VigilCore", "CKernels"],
+      dependencies: ["VigilCore", "CKernels", "CVigilIO"],
       path: "Sources/VigilKit"
     ),
     .executableTarget(

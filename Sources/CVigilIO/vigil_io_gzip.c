@@ -190,3 +190,15 @@ vgl_io_status vgl_io_read_idx(const char *path, size_t max_bytes, uint8_t **buf_
   gzclose(file);  // stopping early is fine: the declared bytes and one more were checked
   return status;
 }
+
+uint32_t vgl_io_crc32(const uint8_t *data, size_t len) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib takes a uInt length: feed at most 1 GiB per call.
+  while (len > 0) {
+    uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
+    crc = crc32(crc, data, n);
+    data += n;
+    len -= n;
+  }
+  return (uint32_t)crc;
+}

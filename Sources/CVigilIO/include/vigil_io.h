@@ -90,6 +90,10 @@ vgl_io_status vgl_io_read_file_gunzip(const char *path, size_t max_bytes, uint8_
 vgl_io_status vgl_io_read_idx(const char *path, size_t max_bytes, uint8_t **buf_out,
                               size_t *len_out, char *msg, size_t msg_cap);
 
+/// CRC-32 (IEEE 802.3, reflected: the checksum zip entries carry) of `len` bytes, by zlib's
+/// crc32. Exists because Swift has no zlib binding on Linux (the zip reader checks entries).
+uint32_t vgl_io_crc32(const uint8_t *data, size_t len);
+
 /// Writes `len` bytes to `path` (created or truncated).
 /// Exists for the same reason as vgl_io_read_file (used by the .npy writer).
 vgl_io_status vgl_io_write_file(const char *path, const uint8_t *data, size_t len, char *msg,

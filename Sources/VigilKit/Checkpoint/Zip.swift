@@ -1,6 +1,7 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 
+import CVigilIO
 import Foundation
 
 /// One file of a zip archive, from its central directory record.
@@ -207,19 +208,9 @@ struct ZipArchive {
 
 private func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
 
-/// CRC-32 (IEEE 802.3, reflected, as zip uses it).
+/// CRC-32 (IEEE 802.3, reflected, as zip uses it), by zlib (`vgl_io_crc32`).
 enum CRC32 {
-  static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-    var c = UInt32(n)
-    for _ in 0..<8 { c = c & 1 != 0 ? 0xedb8_8320 ^ (c >> 1) : c >> 1 }
-    return c
-  }
-
   static func checksum(_ bytes: [UInt8]) -> UInt32 {
-    var c: UInt32 = 0xffff_ffff
-    table.withUnsafeBufferPointer { t in
-      for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xff)] ^ (c >> 8) }
-    }
-    return c ^ 0xffff_ffff
+    bytes.withUnsafeBufferPointer { vgl_io_crc32($0.baseAddress, $0.count) }
   }
 }

@@ -170,28 +170,20 @@ public enum ModelFile {
     return bytes
   }
 
-  /// Writes `encode(m)` to `path` (created or truncated).
-  public static func write(_ m: QuantizedModel, to path: String) throws {
+  /// Writes `encode(m)` to `path` (created or replaced, a symbolic link too).
+  public static func write(_ m: QuantizedModel, to path: String) throws(OutputFileError) {
     // Atomic (a temporary file renamed over the target): a process that has the old model
     // mapped keeps its pages, and a crash or a full disk never leaves half a model behind.
-    try Data(encode(m)).write(to: URL(fileURLWithPath: path), options: .atomic)
+    try OutputFile.write(encode(m), to: path, inputs: [], replaceLink: true)
   }
 
   /// CRC-32C (Castagnoli) of a file with header bytes 24..27 counted as zero, the value
-  /// stored there (`vgl_model_checksum`).
+  /// stored there: the loader's own `vgl_model_checksum` (0 for a file shorter than 28 bytes,
+  /// which no encoder writes).
   public static func checksum(_ file: [UInt8]) -> UInt32 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for (i, byte) in file.enumerated() {
-      let b: UInt8 = (24..<28).contains(i) ? 0 : byte
-      crc = crcTable[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8)
-    }
-    return crc ^ 0xFFFF_FFFF
-  }
-
-  private static let crcTable: [UInt32] = (0..<256).map { (i: UInt32) -> UInt32 in
-    var c = i
-    for _ in 0..<8 { c = (c & 1) != 0 ? (c >> 1) ^ 0x82F6_3B78 : c >> 1 }
-    return c
+    var crc: UInt32 = 0
+    let status = file.withUnsafeBytes { vgl_model_checksum($0.baseAddress, $0.count, &crc) }
+    return status == VGL_OK ? crc : 0
   }
 
   private static func littleEndian<T: FixedWidthInteger>(_ v: T) -> [UInt8] {
