@@ -184,21 +184,37 @@ public struct Benchmark {
       + "warmup \(warmup), runs \(runs)"
   }
 
-  public var json: String {
-    let layerJSON = layers.map {
-      "{\"name\": \(jsonString($0.name)), \"op\": \(jsonString($0.kind)), \"median_ms\": \(jsonNumber($0.median))}"
+  /// The figures as one JSON object (sorted keys, one line; times in milliseconds).
+  public var json: String { (try? encodeJSON(JSONForm(self))) ?? "{}" }
+
+  /// The `bench --json` object.
+  struct JSONForm: Encodable {
+    struct Layer: Encodable { var name: String, op: String, median_ms: Double? }
+    struct OpTypeForm: Encodable {
+      var op: String, ops: Int, ms: Double?, share: Double?, macs: Int, gmac_per_s: Double?
     }
-    let typeJSON = opTypes.map {
-      "{\"op\": \(jsonString($0.kind)), \"ops\": \($0.ops), \"ms\": \(jsonNumber($0.milliseconds)), "
-        + "\"share\": \(jsonNumber($0.share)), \"macs\": \($0.macs), \"gmac_per_s\": \(jsonNumber($0.gmacPerSecond))}"
+    var model: String, isa: String, threads: Int, cpu: String, arena_bytes: UInt64
+    var warmup: Int, runs: Int
+    var min_ms: Double?, median_ms: Double?, p90_ms: Double?, max_ms: Double?, mean_ms: Double?
+    var cpu_ms_mean: Double?
+    /// With a frame rate only (left out otherwise).
+    var fps: Double?, cpu_ms_per_frame: Double?
+    var op_types: [OpTypeForm]
+    var layers: [Layer]
+
+    init(_ b: Benchmark) {
+      func f(_ v: Double) -> Double? { v.isFinite ? v : nil }
+      model = b.model; isa = b.isa; threads = b.threads; cpu = b.cpu; arena_bytes = b.arenaBytes
+      warmup = b.warmup; runs = b.runs
+      min_ms = f(b.total.min); median_ms = f(b.total.median); p90_ms = f(b.total.p90)
+      max_ms = f(b.total.max); mean_ms = f(b.total.mean); cpu_ms_mean = f(b.cpuMean)
+      fps = b.fps.flatMap(f)
+      cpu_ms_per_frame = b.fps == nil ? nil : f(b.cpuPerFrame ?? 0)
+      op_types = b.opTypes.map {
+        OpTypeForm(op: $0.kind, ops: $0.ops, ms: f($0.milliseconds), share: f($0.share),
+                   macs: $0.macs, gmac_per_s: f($0.gmacPerSecond))
+      }
+      layers = b.layers.map { Layer(name: $0.name, op: $0.kind, median_ms: f($0.median)) }
     }
-    return "{\"model\": \(jsonString(model)), \"isa\": \(jsonString(isa)), \"threads\": \(threads), "
-      + "\"cpu\": \(jsonString(cpu)), \"arena_bytes\": \(arenaBytes), \"warmup\": \(warmup), "
-      + "\"runs\": \(runs), \"min_ms\": \(jsonNumber(total.min)), \"median_ms\": \(jsonNumber(total.median)), "
-      + "\"p90_ms\": \(jsonNumber(total.p90)), \"max_ms\": \(jsonNumber(total.max)), "
-      + "\"mean_ms\": \(jsonNumber(total.mean)), \"cpu_ms_mean\": \(jsonNumber(cpuMean)), "
-      + (fps.map { "\"fps\": \(jsonNumber($0)), \"cpu_ms_per_frame\": \(jsonNumber(cpuPerFrame ?? 0)), " } ?? "")
-      + "\"op_types\": [\(typeJSON.joined(separator: ", "))], "
-      + "\"layers\": [\(layerJSON.joined(separator: ", "))]}"
   }
 }

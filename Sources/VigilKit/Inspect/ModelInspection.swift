@@ -161,41 +161,85 @@ public struct ModelInspection {
     return lines.joined(separator: "\n")
   }
 
-  /// The same as one JSON object.
+  /// The same as one JSON object (sorted keys, one line).
   public var json: String {
-    func list(_ v: [Int]) -> String { "[" + v.map(String.init).joined(separator: ", ") + "]" }
-    func flist(_ v: [Float]) -> String { "[" + v.map { jsonNumber($0) }.joined(separator: ", ") + "]" }
-    let layerJSON = layers.map { l in
-      "{\"index\": \(l.index), \"name\": \(jsonString(l.name)), \"op\": \(jsonString(l.kind)), "
-        + "\"input\": \(list(l.input)), \"output\": \(list(l.output)), \"macs\": \(l.macs), "
-        + "\"weight_bytes\": \(l.weightBytes), \"gelu\": \(l.gelu), "
-        + "\"residual\": \(l.residual.map(String.init) ?? "null"), "
-        + "\"kernel\": \(l.kernel), \"stride\": \(l.stride), \"hop\": \(l.hop), "
-        + "\"output_scale\": \(l.outputScale.map { jsonNumber($0) } ?? "null"), "
-        + "\"output_zero_point\": \(l.outputZeroPoint.map { String($0) } ?? "null")}"
-    }
-    let tensorJSON = tensors.map { t in
-      "{\"index\": \(t.index), \"shape\": \(list(t.shape)), \"offset\": \(t.offset), "
-        + "\"bytes\": \(t.bytes), \"scale\": \(jsonNumber(t.scale)), \"zero_point\": \(t.zeroPoint)}"
-    }
-    let meta = metadata.map { "\(jsonString($0.0)): \(jsonString($0.1))" }
-    let cfg = "{\"name\": \(jsonString(network.name)), \"channels\": \(list(network.channels)), "
-      + "\"blocks\": [\(network.blocks.map(list).joined(separator: ", "))], \"k\": \(list(network.k)), "
-      + "\"embedding\": \(network.embedding), \"classes\": \(network.classes), "
-      + "\"input_size\": \(network.inputSize), \"distillation\": \(network.distillation)}"
-    return "{\"file\": \(jsonString(path)), \"file_bytes\": \(fileBytes), "
-      + "\"format_version\": \(formatVersion), \"weight_layout\": \(weightLayout), "
-      + "\"network\": \(cfg), "
-      + "\"preprocessing\": {\"input_size\": \(preprocessing.size), \"crop_pct\": \(jsonNumber(preprocessing.cropPct)), "
-      + "\"mean\": \(flist(preprocessing.mean)), \"std\": \(flist(preprocessing.std))}, "
-      + "\"labels\": [\(labels.map(jsonString).joined(separator: ", "))], "
-      + "\"metadata\": {\(meta.joined(separator: ", "))}, "
-      + "\"arena_bytes\": \(arenaBytes), \"scratch_offset\": \(scratch.offset), "
-      + "\"scratch_bytes\": \(scratch.bytes), \"weight_bytes\": \(weightBytes), \"macs\": \(macs), "
-      + "\"input_tensor\": \(inputTensor), "
-      + "\"layers\": [\(layerJSON.joined(separator: ", "))], "
-      + "\"tensors\": [\(tensorJSON.joined(separator: ", "))]}"
+    (try? encodeJSON(JSONForm(self))) ?? "{}"
   }
+
+  /// The `inspect --json` object.
+  struct JSONForm: Encodable {
+    struct Layer: Encodable {
+      var index: Int, name: String, op: String, input: [Int], output: [Int], macs: Int
+      var weight_bytes: Int, gelu: Bool, residual: Int?, kernel: Int, stride: Int, hop: Int
+      var output_scale: Float?, output_zero_point: Int32?
+
+      enum CodingKeys: String, CodingKey {
+        case index, name, op, input, output, macs, weight_bytes, gelu, residual, kernel, stride
+        case hop, output_scale, output_zero_point
+      }
+
+      // Written out so that the optional fields are null rather than left out.
+      func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(index, forKey: .index); try c.encode(name, forKey: .name)
+        try c.encode(op, forKey: .op); try c.encode(input, forKey: .input)
+        try c.encode(output, forKey: .output); try c.encode(macs, forKey: .macs)
+        try c.encode(weight_bytes, forKey: .weight_bytes); try c.encode(gelu, forKey: .gelu)
+        try c.encode(residual, forKey: .residual); try c.encode(kernel, forKey: .kernel)
+        try c.encode(stride, forKey: .stride); try c.encode(hop, forKey: .hop)
+        try c.encode(output_scale, forKey: .output_scale)
+        try c.encode(output_zero_point, forKey: .output_zero_point)
+      }
+    }
+    struct Tensor: Encodable {
+      var index: Int, shape: [Int], offset: UInt64, bytes: UInt64, scale: Float?, zero_point: Int32
+    }
+    struct Preprocessing: Encodable {
+      var input_size: Int, crop_pct: Float?, mean: [Float?], std: [Float?]
+    }
+    var file: String, file_bytes: Int, format_version: UInt32, weight_layout: UInt32
+    var network: NetworkConfig
+    var preprocessing: Preprocessing
+    var labels: [String]
+    var metadata: [String: String]
+    var arena_bytes: UInt64, scratch_offset: UInt64, scratch_bytes: UInt64
+    var weight_bytes: Int, macs: Int, input_tensor: Int
+    var layers: [Layer]
+    var tensors: [Tensor]
+
+    init(_ m: ModelInspection) {
+      file = m.path; file_bytes = m.fileBytes; format_version = m.formatVersion
+      weight_layout = m.weightLayout; network = m.network
+      preprocessing = Preprocessing(input_size: m.preprocessing.size,
+                                    crop_pct: finite(m.preprocessing.cropPct),
+                                    mean: m.preprocessing.mean.map(finite),
+                                    std: m.preprocessing.std.map(finite))
+      labels = m.labels
+      metadata = Dictionary(m.metadata, uniquingKeysWith: { first, _ in first })
+      arena_bytes = m.arenaBytes; scratch_offset = m.scratch.offset; scratch_bytes = m.scratch.bytes
+      weight_bytes = m.weightBytes; macs = m.macs; input_tensor = m.inputTensor
+      layers = m.layers.map { l in
+        Layer(index: l.index, name: l.name, op: l.kind, input: l.input, output: l.output,
+              macs: l.macs, weight_bytes: l.weightBytes, gelu: l.gelu, residual: l.residual,
+              kernel: l.kernel, stride: l.stride, hop: l.hop,
+              output_scale: l.outputScale.flatMap(finite), output_zero_point: l.outputZeroPoint)
+      }
+      tensors = m.tensors.map { t in
+        Tensor(index: t.index, shape: t.shape, offset: t.offset, bytes: t.bytes,
+               scale: finite(t.scale), zero_point: t.zeroPoint)
+      }
+    }
+  }
+}
+
+/// `v` when finite, else nil (JSON has no NaN or infinity).
+func finite(_ v: Float) -> Float? { v.isFinite ? v : nil }
+
+/// `value` as one line of JSON with sorted keys: the toolkit's JSON output.
+public func encodeJSON<T: Encodable>(_ value: T) throws -> String {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+  return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
 private func stringFromC(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
