@@ -74,7 +74,12 @@ import Testing
     // A missing checkpoint (with a good output) is named plainly.
     let r = try CLI.run(["quantize", "--checkpoint", dir.appendingPathComponent("absent.pth").path,
                          "--calib", Self.images, "-o", dir.appendingPathComponent("m.vigil").path])
-    #expect(r.status != 0 && r.stderr.contains("cannot read checkpoint") && r.stderr.contains("absent.pth"))
+    #expect(r.status != 0 && r.stderr.contains("no such file: \(dir.path)/absent.pth (the checkpoint); check the path"), "\(r.stderr)")
+    let labels = try CLI.run(["quantize", "--checkpoint", Golden.path("tiny-a.full.pth"), "--config", Golden.path(tinyA.config),
+                              "--labels", dir.appendingPathComponent("absent.txt").path, "--calib", Self.images,
+                              "-o", dir.appendingPathComponent("m.vigil").path])
+    #expect(labels.status != 0 && labels.stderr.contains("no such file: \(dir.path)/absent.txt (the labels file)"), "\(labels.stderr)")
+    #expect(!labels.stderr.contains("calibrate:"))
     #expect(!r.stderr.contains("NSCocoaErrorDomain") && !r.stderr.contains("calibrate:"), "\(r.stderr)")
   }
 

@@ -111,8 +111,16 @@ public struct QuantizePipeline {
     if let json = request.reportJSON {
       try OutputFile.check(json, inputs: [], replaceLink: request.replaceLink)
     }
+    guard InputFile.kind(request.checkpoint).exists else {
+      throw QuantizePipelineError.missing(role: "checkpoint", path: request.checkpoint)
+    }
     config = try request.network.configWithoutWeights()
-    if let labels = request.labels { try InputFile.requireRegular(labels) }
+    if let labels = request.labels {
+      guard InputFile.kind(labels).exists else {
+        throw QuantizePipelineError.missing(role: "labels file", path: labels)
+      }
+      try InputFile.requireRegular(labels)
+    }
     images = try CalibrationImages(source: request.calibration, count: request.calibrationCount)
     reportImages = try request.reportImages.map {
       try CalibrationImages(source: $0, count: request.reportImageCount)
@@ -226,9 +234,13 @@ public struct QuantizePipeline {
 public enum QuantizePipelineError: Error, CustomStringConvertible, Equatable {
   case noReadableImages(Int)
   case noReadableReportImages(Int)
+  /// An input file that does not exist.
+  case missing(role: String, path: String)
 
   public var description: String {
     switch self {
+    case .missing(let role, let path):
+      return "no such file: \(path) (the \(role)); check the path"
     case .noReadableImages(let n):
       return "none of the \(n) calibration image(s) could be read (see the messages above); give "
         + "JPEG, PNG or PPM/PGM images"
