@@ -214,6 +214,50 @@ import Testing
     #expect(ProgressMeter.duration(3725) == "1:02:05")
   }
 
+  /// A malformed configuration is described in Vigil's words (where, what was expected),
+  /// never with Foundation's decoder text.
+  @Test func configurationErrorsAreInVigilsWords() throws {
+    let dir = try scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let cases: [(String, String)] = [
+      (#"{"channels": [8,"#, "not valid JSON: unexpected end at offset 16"),
+      ("", "not valid JSON: unexpected end at offset 0"),
+      (#"{"channels": "x"}"#, #"wrong type at "channels": expected a list"#),
+      ("[1]", "wrong type at the top level: expected a JSON object"),
+      (#"{"channels": [8], "blocks": [[1, 0]], "k": [0], "embedding": 4, "classes": 2, "distillation": 3}"#,
+       #"wrong type at "distillation": expected true or false"#),
+      (#"{"channels": [8]}"#, #"missing key "blocks""#),
+    ]
+    for (i, (text, expected)) in cases.enumerated() {
+      let path = dir.appendingPathComponent("c\(i).json").path
+      try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+      do {
+        _ = try NetworkConfig.load(path: path)
+        Issue.record("\(text): accepted")
+      } catch {
+        #expect(error.description.contains(expected), "\(text): \(error)")
+        for foundation in ["The given data", "Expected to decode", "couldn’t be read", "NSCocoaErrorDomain"] {
+          #expect(!error.description.contains(foundation), "\(text): \(error)")
+        }
+      }
+    }
+  }
+
+  /// classify and eval share the inference: the shipped checkpoint without --config gives
+  /// the same output as with it.
+  @Test func classifyAndEvalInferTheNetworkToo() throws {
+    let ckpt = Self.shipped.appendingPathComponent("mobilevigv2-fmnist.safetensors").path
+    let config = Self.shipped.appendingPathComponent("mobilevigv2-fmnist.config.json").path
+    let image = try ShippedModelTests.sampleFiles(".png").first!
+    let named = try CLI.run(["classify", "--checkpoint", ckpt, "--config", config, "--json", "--logits", image])
+    let inferred = try CLI.run(["classify", "--checkpoint", ckpt, "--json", "--logits", image])
+    #expect(named.status == 0 && inferred.status == 0, "\(inferred.stderr)")
+    #expect(named.stdout == inferred.stdout && !named.stdout.isEmpty)
+    let eval = try CLI.run(["eval", "--checkpoint", ckpt, "--dataset", "\(ShippedModelTests.dataset):test",
+                            "--limit", "8"])
+    #expect(eval.status == 0, "\(eval.stderr)")
+  }
+
   /// A state dict of zeros with every key and shape `config` reads (from the fold error of
   /// an empty one, which lists each missing key with its shape).
   static func zeroStateDict(_ config: NetworkConfig) throws -> StateDict {

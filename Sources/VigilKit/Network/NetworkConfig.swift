@@ -89,23 +89,47 @@ public struct NetworkConfig: Equatable, Sendable, Codable {
     do {
       config = try JSONDecoder().decode(NetworkConfig.self, from: data)
     } catch {
-      throw .malformed(path: path, reason: Self.describe(decodingError: error))
+      throw .malformed(path: path, reason: Self.describe(decodingError: error, data: data))
     }
     try config.validate()
     return config
   }
 
-  private static func describe(decodingError error: Error) -> String {
+  /// Vigil's words for a decoding failure (never Foundation's text): where and what.
+  private static func describe(decodingError error: Error, data: Data) -> String {
+    func at(_ ctx: DecodingError.Context) -> String {
+      ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+    func kind(_ type: Any.Type) -> String {
+      switch type {
+      case is Int.Type: return "a whole number"
+      case is Bool.Type: return "true or false"
+      case is String.Type: return "a string"
+      case is [Int].Type: return "a list of whole numbers"
+      case is [[Int]].Type: return "a list of [local, global] pairs"
+      case is [Any].Type: return "a list"
+      case is [String: Any].Type: return "a JSON object"
+      default: return "a value of another type"
+      }
+    }
     switch error {
     case DecodingError.keyNotFound(let key, _):
       return "missing key \"\(key.stringValue)\""
-    case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
-      let path = ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
-      return "wrong type at \"\(path.joined(separator: "."))\": \(ctx.debugDescription)"
+    case DecodingError.typeMismatch(let type, let ctx), DecodingError.valueNotFound(let type, let ctx):
+      let place = ctx.codingPath.isEmpty ? "at the top level" : "at \"\(at(ctx))\""
+      return "wrong type \(place): expected \(kind(type))"
+    case DecodingError.dataCorrupted(let ctx) where ctx.codingPath.isEmpty:
+      var parser = JSONParser([UInt8](data))
+      do {
+        _ = try parser.parseDocument()
+        return "not a JSON object"
+      } catch {
+        return "not valid JSON: \(error.reason)"
+      }
     case DecodingError.dataCorrupted(let ctx):
-      return "not valid JSON: \(ctx.underlyingError.map { "\($0)" } ?? ctx.debugDescription)"
+      return "bad value at \"\(at(ctx))\""
     default:
-      return "\(error)"
+      return "cannot be decoded"
     }
   }
 
