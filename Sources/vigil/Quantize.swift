@@ -103,7 +103,10 @@ struct Quantize: ParsableCommand {
       switch event {
       case .warning(let text): progress.line("warning: \(text)")
       case .note(let text): progress.line(text)
-      case .skipped(let image, let reason): progress.line("skipping \(image): \(reason)")
+      case .skipped(let stage, let image, let reason):
+        let what = stage == .report ? "report" : "calibrate"
+        // Image errors usually start with the path already.
+        progress.line("\(what): skipping " + (reason.hasPrefix(image) ? reason : "\(image): \(reason)"))
       case .progress(let stage, let done, let total): progress.update(stage.rawValue, done: done, total: total)
       }
     }

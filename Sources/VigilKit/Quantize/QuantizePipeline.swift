@@ -52,8 +52,8 @@ public enum QuantizeEvent: Sendable, Equatable {
   case warning(String)
   /// A fact about the run (how many images were taken).
   case note(String)
-  /// An image that could not be read, left out.
-  case skipped(image: String, reason: String)
+  /// An image of `stage`'s pass that could not be read, left out.
+  case skipped(QuantizeStage, image: String, reason: String)
   /// `done` of `total` images through `stage`.
   case progress(QuantizeStage, done: Int, total: Int)
 }
@@ -180,7 +180,7 @@ public struct QuantizePipeline {
         try quantizer.observe(pixels: preprocessing.resizeAndCrop(images.image(i)))
       } catch {
         skipped += 1
-        events(.skipped(image: images.name(i), reason: "\(error)"))
+        events(.skipped(.ranges, image: images.name(i), reason: "\(error)"))
       }
       events(.progress(.ranges, done: i + 1, total: images.count))
     }
@@ -208,7 +208,7 @@ public struct QuantizePipeline {
         do {
           crops.append(try preprocessing.resizeAndCrop(reportImages.image(i)))
         } catch {
-          events(.skipped(image: reportImages.name(i), reason: "\(error)"))
+          events(.skipped(.report, image: reportImages.name(i), reason: "\(error)"))
         }
       }
       guard !crops.isEmpty else { throw QuantizePipelineError.noReadableReportImages(reportImages.count) }
