@@ -8,8 +8,8 @@ import VigilKit
 /// configuration. `validate` checks what is given; commands that need a network call
 /// `requireNetwork`.
 struct NetworkOptions: ParsableArguments {
-  @Option(help: "Published network variant of the checkpoint: ti, s, m or b (224x224, 1000 classes).")
-  var variant: String?
+  @Option(help: "Published network variant of the checkpoint (224x224, 1000 classes).")
+  var variant: VariantChoice?
 
   @Option(help: ArgumentHelp("Custom network configuration of the checkpoint (JSON).", valueName: "file"))
   var config: String?
@@ -28,14 +28,11 @@ struct NetworkOptions: ParsableArguments {
     if variant != nil && config != nil {
       throw ValidationError("Give either --variant or --config, not both.")
     }
-    if let variant, !NetworkConfig.variantNames.contains(variant.lowercased()) {
-      throw ValidationError("Unknown variant '\(variant)': use ti, s, m or b.")
-    }
   }
 
   /// The configuration, validated; its warnings are printed to standard error.
   func resolve() throws -> NetworkConfig {
-    let c = try config.map { try NetworkConfig.load(path: $0) } ?? NetworkConfig.variant(variant!)
+    let c = try config.map { try NetworkConfig.load(path: $0) } ?? NetworkConfig.variant(variant!.rawValue)
     for w in c.warnings { printError("warning: \(w)") }
     return c
   }

@@ -30,8 +30,8 @@ struct Quantize: ParsableCommand {
   @Option(help: "Use this many evenly spaced calibration images (1 ... 100000; default: all, at most 1000).")
   var calibCount: Int?
 
-  @Option(help: "Calibration method: minmax, percentile, entropy or mse. mse kept the most accuracy on every model measured (docs/calibration.md); entropy clips the tails of GELU outputs hard.")
-  var method: String = "mse"
+  @Option(help: "Calibration method. mse kept the most accuracy on every model measured (docs/calibration.md); entropy clips the tails of GELU outputs hard.")
+  var method: CalibrationMethod = .mse
 
   @Option(help: "With --method percentile: the percentile kept at each tail, in (50, 100].")
   var percentile: Double = 99.99
@@ -50,9 +50,6 @@ struct Quantize: ParsableCommand {
 
   func validate() throws {
     try network.requireNetwork()
-    if CalibrationMethod(rawValue: method) == nil {
-      throw ValidationError("Unknown --method '\(method)': use minmax, percentile, entropy or mse.")
-    }
     if let calibCount { try OptionRange.check("--calib-count", calibCount, OptionRange.calibCount) }
     if !(percentile > 50 && percentile <= 100) {
       throw ValidationError("--percentile must be in (50, 100], got \(percentile).")
@@ -75,7 +72,7 @@ struct Quantize: ParsableCommand {
       printError("calibrate: using \(images.count) evenly spaced of \(images.available) images "
         + "(--calib-count sets another number)")
     }
-    var quantizer = try Quantizer(network: fp32, method: CalibrationMethod(rawValue: method)!,
+    var quantizer = try Quantizer(network: fp32, method: method,
                                   percentile: percentile)
     let preprocessing = Preprocessing.imagenet(size: config.inputSize)
     var skipped = 0
@@ -100,6 +97,7 @@ struct Quantize: ParsableCommand {
       "checkpoint": (checkpoint as NSString).lastPathComponent,
       "checkpoint.weights": ema ? "state_dict_ema" : "state_dict",
       "toolkit": "vigil quantize",
+      VigilVersion.metadataKey: VigilVersion.string,
     ]
     if skipped > 0 { metadata["calibration.skipped"] = "\(skipped)" }
     let model = try quantizer.quantize(labels: labelList, metadata: metadata) { done, total in

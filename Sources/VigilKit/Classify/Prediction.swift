@@ -5,7 +5,7 @@ import Foundation
 import VigilCore
 
 /// One ranked class of a prediction.
-public struct RankedClass: Sendable, Equatable {
+public struct RankedClass: Codable, Sendable, Equatable {
   public var index: Int
   public var label: String?
   /// Softmax probability.
@@ -106,6 +106,14 @@ public func terminalSafe(_ s: String) -> String {
     }
   }
   return PathBytes.display(String(out))
+}
+
+/// `value` as one line of JSON: keys sorted (the same value gives the same bytes), slashes
+/// as they are.
+public func jsonText<T: Encodable>(_ value: T) throws -> String {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+  return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
 /// Escapes `s` as a JSON string literal (with quotes).

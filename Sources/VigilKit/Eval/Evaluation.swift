@@ -200,7 +200,7 @@ public struct EvaluationReport: Codable, Sendable {
   }
 
   /// The report as one JSON object (keys sorted, so the same evaluation gives the same bytes).
-  public func json() throws -> String { try evaluationJSON(self) }
+  public func json() throws -> String { try jsonText(self) }
 
   /// For each dataset class, the model class it is: by name when the model has labels (a
   /// folder cannot hold "/", so "_" stands for it: folder T-shirt_top is label T-shirt/top),
@@ -352,12 +352,5 @@ public struct EvaluationComparison: Codable, Sendable {
   }
 
   /// The comparison as one JSON object (keys sorted).
-  public func json() throws -> String { try evaluationJSON(self) }
-}
-
-/// `value` as compact JSON with sorted keys and unescaped slashes.
-func evaluationJSON<T: Encodable>(_ value: T) throws -> String {
-  let encoder = JSONEncoder()
-  encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-  return String(decoding: try encoder.encode(value), as: UTF8.self)
+  public func json() throws -> String { try jsonText(self) }
 }
