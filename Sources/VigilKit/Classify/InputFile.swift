@@ -43,16 +43,27 @@ public enum InputFile {
     return (true, st.st_mode & S_IFMT == S_IFDIR)
   }
 
-  /// The whole regular file at `path`, at most `maxBytes` long.
-  public static func readData(_ path: String, maxBytes: Int = Int.max) throws(InputError) -> Data {
+  /// `path` opened for reading (non-blocking), with its `fstat`, when it is a regular file.
+  static func openRegular(_ path: String) throws(InputError) -> (fd: Int32, stat: stat) {
     let fd = PathBytes.withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
     guard fd >= 0 else { throw .unreadable(path: path, reason: errnoText()) }
-    defer { close(fd) }
     var st = stat()
-    guard fstat(fd, &st) == 0 else { throw .unreadable(path: path, reason: errnoText()) }
+    guard fstat(fd, &st) == 0 else {
+      let text = errnoText()
+      close(fd)
+      throw .unreadable(path: path, reason: text)
+    }
     guard st.st_mode & S_IFMT == S_IFREG else {
+      close(fd)
       throw .unreadable(path: path, reason: reason(OutputFile.fileKind(st.st_mode)))
     }
+    return (fd, st)
+  }
+
+  /// The whole regular file at `path`, at most `maxBytes` long.
+  public static func readData(_ path: String, maxBytes: Int = Int.max) throws(InputError) -> Data {
+    let (fd, st) = try openRegular(path)
+    defer { close(fd) }
     let size = Int(st.st_size)
     guard size <= maxBytes else {
       throw .unreadable(path: path, reason: "is \(size) bytes, more than the \(maxBytes)-byte limit for this input")
@@ -75,14 +86,8 @@ public enum InputFile {
 
   /// The first `count` bytes of the regular file at `path` (fewer when it is shorter).
   public static func readPrefix(_ path: String, count: Int) throws(InputError) -> [UInt8] {
-    let fd = PathBytes.withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
-    guard fd >= 0 else { throw .unreadable(path: path, reason: errnoText()) }
+    let fd = try openRegular(path).fd
     defer { close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0 else { throw .unreadable(path: path, reason: errnoText()) }
-    guard st.st_mode & S_IFMT == S_IFREG else {
-      throw .unreadable(path: path, reason: reason(OutputFile.fileKind(st.st_mode)))
-    }
     var bytes = [UInt8](repeating: 0, count: count)
     var done = 0
     while done < count {
