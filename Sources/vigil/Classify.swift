@@ -117,11 +117,11 @@ struct Classify: ParsableCommand {
           throw InputError.unreadable(path: path, reason: reason)
         }
         let ranked = topK(l, k: min(top, classes), labels: labelList)
-        print(json ? try jsonLine(input, ranked, l) : textLine(input, ranked, l))
+        print(json ? jsonLine(input, ranked, l) : textLine(input, ranked, l))
       } catch {
         failures += 1
         if json {
-          print(try jsonText(ClassifyLine(input: input, top: nil, logits: nil, error: "\(error)")))
+          print("{\"input\": \(jsonString(input)), \"error\": \(jsonString("\(error)"))}")
         } else {
           printError("\(terminalSafe(input)): error: \(terminalSafe("\(error)"))")
         }
@@ -133,8 +133,16 @@ struct Classify: ParsableCommand {
     }
   }
 
-  private func jsonLine(_ input: String, _ ranked: [RankedClass], _ l: [Float]) throws -> String {
-    try jsonText(ClassifyLine(input: input, top: ranked, logits: logits ? l : nil, error: nil))
+  /// One JSON line, byte for byte the board firmware's (Firmware/Sources/ClassifyCommand.swift;
+  /// Tools/firmware-check.sh compares them), so it is written by hand, not by JSONEncoder.
+  private func jsonLine(_ input: String, _ ranked: [RankedClass], _ l: [Float]) -> String {
+    let items = ranked.map { r in
+      "{\"index\": \(r.index)" + (r.label.map { ", \"label\": \(jsonString($0))" } ?? "")
+        + ", \"score\": \(jsonNumber(r.score))}"
+    }
+    var line = "{\"input\": \(jsonString(input)), \"top\": [\(items.joined(separator: ", "))]"
+    if logits { line += ", \"logits\": [\(l.map { jsonNumber($0) }.joined(separator: ", "))]" }
+    return line + "}"
   }
 
   private func textLine(_ input: String, _ ranked: [RankedClass], _ l: [Float]) -> String {
@@ -144,15 +152,6 @@ struct Classify: ParsableCommand {
     if logits { parts.append("logits [\(l.map { "\($0)" }.joined(separator: ", "))]") }
     return "\(terminalSafe(input)): " + parts.joined(separator: ", ")
   }
-}
-
-/// One JSON line of `classify --json`: the input, then its top classes (and logits), or the
-/// error that kept it from a result.
-struct ClassifyLine: Encodable {
-  var input: String
-  var top: [RankedClass]?
-  var logits: [Float]?
-  var error: String?
 }
 
 /// Standard input, whole, at most the image decoder's file limit.
