@@ -110,6 +110,10 @@ struct Classify: ParsableCommand {
         let l: [Float]
         switch item {
         case .file(let path):
+          if checkpoint != nil && InputFile.kind(path).exists && ModelPath.kind(path) == .vigil {
+            throw InputError.notAModel(path: path, reason: "is an int8 .vigil model, not an input: give "
+              + "it as the first argument, without --checkpoint")
+          }
           l = try classify(path)
         case .standardInput:
           l = try classifyImage(ImageDecoder.decode(bytes: readStandardInput(), source: "standard input"))

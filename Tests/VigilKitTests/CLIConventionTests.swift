@@ -117,6 +117,10 @@ import VigilCore
     #expect(image.status == 1 && image.stderr.contains("the model comes first"), "\(image.stderr)")
     let folder = try CLI.run(["classify", Self.samples.path, png])
     #expect(folder.status == 64 && folder.stderr.contains("the model comes first"), "\(folder.stderr)")
+    // A .vigil model among a checkpoint's inputs.
+    let swapped = try CLI.run(["classify", "--checkpoint", Self.checkpoint, "--config", Self.config, Self.model, png])
+    #expect(swapped.status == 1 && swapped.stderr.contains("is an int8 .vigil model, not an input")
+              && swapped.stdout.contains("t10k-00000-ankle-boot.png"), "\(swapped.stderr)")
     // By name when the file cannot be read.
     #expect(ModelPath.kind("/nonexistent/a.safetensors") == .checkpoint)
     #expect(ModelPath.kind("/nonexistent/a.jpg") == .image)
