@@ -13,6 +13,7 @@ packages=(
   qemu-system-x86 busybox-static cpio # the vivid camera VM (Tools/vivid-test.sh)
   python3-venv                      # Tools/metrics-check.sh's own venv (prometheus_client)
   chromium                          # Tools/browser-check.sh loads the daemon's live page
+  zsh fish groff-base man-db        # shell completions and the man page (Tools/cli-docs-check.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -3,7 +3,8 @@
 # (native, and cross-built under qemu for aarch64 and armv7), short fuzz runs of the model
 # loader, the Swift parsers, the image decoders and the IDX reader, the Embedded-Swift check
 # of the core and the daemon, the daemon on the kernel's vivid camera in qemu-system, the
-# Swift test suite (which runs the built CLI too), a short soak of the daemon, the HTTP status
+# Swift test suite (which runs the built CLI too), the CLI's shell completions and
+# man page, a short soak of the daemon, the HTTP status
 # checks, and the board firmware built for x86-64, aarch64 and armv7 and compared with the host
 # CLI byte for byte (Tools/firmware-check.sh), then run on vivid in arm64 and armmp guests.
 set -euo pipefail
@@ -35,6 +36,8 @@ bash Tools/vivid-test.sh x86_64
 echo "== Swift tests"
 swift build --build-tests
 swift test --skip-build
+echo "== CLI: --version, bash/zsh/fish completions in their shells, the man page through groff and man (about 10-40 s)"
+VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/cli-docs-check.sh
 echo "== Daemon soak smoke (3,000 synthetic frames; the full run is Tools/soak.sh)"
 VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/soak.sh 3000
 echo "== HTTP status: /metrics through prometheus_client's parser"

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import VigilCore
 import VigilKit
 
 struct Classify: ParsableCommand {
@@ -12,9 +13,11 @@ struct Classify: ParsableCommand {
       Inputs are JPEG, PNG or binary PPM/PGM images, preprocessed like the reference \
       evaluation (shorter side to size/0.9 bicubic, centre crop, ImageNet normalization), or \
       (fp32 checkpoints only) .npy float32 tensors of shape (1,3,S,S) or (3,S,S) that are \
-      already preprocessed. The model is an int8 .vigil file (first argument) or a checkpoint \
-      (--checkpoint; --variant or --config names its network, else its tensor shapes do). A bad input is reported and the others still \
-      run; the exit status is then 1.
+      already preprocessed. A folder stands for the images and .npy files in it, sorted (with \
+      --recursive, those in its subfolders too); - reads one image from standard input. The \
+      model is an int8 .vigil file (first argument) or a checkpoint (--checkpoint; --variant or \
+      --config names its network, else its tensor shapes do). A bad input is reported and the \
+      others still run; the exit status is then 1.
       """)
 
   @Option(help: ArgumentHelp("PyTorch (.pth) or .safetensors checkpoint (fp32); without it the "
@@ -41,7 +44,11 @@ struct Classify: ParsableCommand {
   @Flag(help: "Include all logits (with --json), or print them (without).")
   var logits = false
 
-  @Argument(help: ArgumentHelp("[MODEL.vigil] then images or .npy tensors.", valueName: "input"))
+  @Flag(help: "Classify the images in the subfolders of a folder input too.")
+  var recursive = false
+
+  @Argument(help: ArgumentHelp("[MODEL.vigil] then images, .npy tensors, folders of them, or - for an image on standard input.",
+                               valueName: "input"), completion: .file())
   var inputs: [String]
 
   func validate() throws {
@@ -55,11 +62,18 @@ struct Classify: ParsableCommand {
       if inputs.count < 2 {
         throw ValidationError("Give a model (MODEL.vigil, or --checkpoint FILE with --variant or --config) and at least one input file.")
       }
+      if inputs[0] == "-" || InputFile.kind(inputs[0]).isDirectory {
+        throw ValidationError("\(inputs[0]) is not a model: the model comes first (vigil classify MODEL.vigil IMAGE...), or give --checkpoint FILE.")
+      }
+    }
+    if inputs.dropFirst(checkpoint == nil ? 1 : 0).filter({ $0 == "-" }).count > 1 {
+      throw ValidationError("Give - (standard input) at most once: it holds one image.")
     }
   }
 
   func run() throws {
     let classify: (String) throws -> [Float]
+    let classifyImage: (RGBImage) throws -> [Float]
     let classes: Int
     var labelList: [String]?
     var files = inputs
@@ -67,6 +81,7 @@ struct Classify: ParsableCommand {
       let config = try network.resolve(checkpoint: checkpoint, ema: ema)
       let classifier = try Fp32Classifier(checkpoint: checkpoint, config: config, ema: ema)
       classify = classifier.logits(path:)
+      classifyImage = classifier.logits(image:)
       classes = config.classes
     } else {
       let classifier = try Int8Classifier(path: files.removeFirst(), threads: runtime.threads, isa: runtime.isa.isa)
@@ -78,14 +93,32 @@ struct Classify: ParsableCommand {
         }
         return try classifier.logits(path: path)
       }
+      classifyImage = classifier.logits(image:)
       classes = classifier.classes
       labelList = classifier.labels.isEmpty ? nil : classifier.labels
     }
     if let labels { labelList = try loadLabels(path: labels, classes: classes) }
     var failures = 0
-    for input in files {
+    let items = try InputList.expand(files, recursive: recursive)
+    for item in items {
+      let input = switch item {
+      case .file(let path), .emptyFolder(let path, _): path
+      case .standardInput: "-"
+      }
       do {
-        let l = try classify(input)
+        let l: [Float]
+        switch item {
+        case .file(let path):
+          if checkpoint != nil && InputFile.kind(path).exists && ModelPath.kind(path) == .vigil {
+            throw InputError.notAModel(path: path, reason: "is an int8 .vigil model, not an input: give "
+              + "it as the first argument, without --checkpoint")
+          }
+          l = try classify(path)
+        case .standardInput:
+          l = try classifyImage(ImageDecoder.decode(bytes: readStandardInput(), source: "standard input"))
+        case .emptyFolder(let path, let reason):
+          throw InputError.unreadable(path: path, reason: reason)
+        }
         let ranked = topK(l, k: min(top, classes), labels: labelList)
         print(json ? jsonLine(input, ranked, l) : textLine(input, ranked, l))
       } catch {
@@ -98,11 +131,13 @@ struct Classify: ParsableCommand {
       }
     }
     if failures > 0 {
-      printError("\(failures) of \(files.count) input(s) failed")
+      printError("\(failures) of \(items.count) input(s) failed")
       throw ExitCode(1)
     }
   }
 
+  /// One JSON line, byte for byte the board firmware's (Firmware/Sources/ClassifyCommand.swift;
+  /// Tools/firmware-check.sh compares them), so it is written by hand, not by JSONEncoder.
   private func jsonLine(_ input: String, _ ranked: [RankedClass], _ l: [Float]) -> String {
     let items = ranked.map { r in
       "{\"index\": \(r.index)" + (r.label.map { ", \"label\": \(jsonString($0))" } ?? "")
@@ -119,5 +154,24 @@ struct Classify: ParsableCommand {
     }
     if logits { parts.append("logits [\(l.map { "\($0)" }.joined(separator: ", "))]") }
     return "\(terminalSafe(input)): " + parts.joined(separator: ", ")
+  }
+}
+
+/// Standard input, whole, at most the image decoder's file limit.
+func readStandardInput() throws -> [UInt8] {
+  var bytes: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 1 << 16)
+  while true {
+    let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress!, $0.count) }
+    if n < 0 && errno == EINTR { continue }
+    if n < 0 {
+      throw InputError.unreadable(path: "standard input", reason: String(cString: strerror(errno)))
+    }
+    if n == 0 { return bytes }
+    bytes += chunk[0..<n]
+    guard bytes.count <= FileIO.defaultMaxBytes else {
+      throw InputError.unreadable(path: "standard input", reason: "holds more than \(FileIO.defaultMaxBytes) "
+        + "bytes, the limit for an image")
+    }
   }
 }

@@ -8,8 +8,8 @@ import VigilKit
 /// configuration, or neither (then the checkpoint's tensor shapes say; see
 /// ``NetworkConfig/infer(from:)``).
 struct NetworkOptions: ParsableArguments {
-  @Option(help: "Published network variant of the checkpoint: ti, s, m or b (224x224, 1000 classes). Without --variant and --config the network is inferred from the checkpoint.")
-  var variant: String?
+  @Option(help: "Published network variant of the checkpoint (224x224, 1000 classes). Without --variant and --config the network is inferred from the checkpoint.")
+  var variant: VariantChoice?
 
   @Option(help: ArgumentHelp("Custom network configuration of the checkpoint (JSON).", valueName: "file"))
   var config: String?
@@ -22,7 +22,7 @@ struct NetworkOptions: ParsableArguments {
 
   /// The network as VigilKit names it.
   var source: NetworkSource {
-    if let variant { return .variant(variant) }
+    if let variant { return .variant(variant.rawValue) }
     if let config { return .config(path: config) }
     return .inferred
   }
@@ -30,9 +30,6 @@ struct NetworkOptions: ParsableArguments {
   func validate() throws {
     if variant != nil && config != nil {
       throw ValidationError("Give either --variant or --config, not both.")
-    }
-    if let variant, !NetworkConfig.variantNames.contains(variant.lowercased()) {
-      throw ValidationError("Unknown variant '\(variant)': use ti, s, m or b.")
     }
   }
 

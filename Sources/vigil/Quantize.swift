@@ -33,8 +33,8 @@ struct Quantize: ParsableCommand {
   @Option(help: "Use this many evenly spaced calibration images (1 ... 100000; default: all, at most 1000).")
   var calibCount: Int?
 
-  @Option(help: "Calibration method: minmax, percentile, entropy or mse. mse kept the most accuracy on every model measured (docs/calibration.md); entropy clips the tails of GELU outputs hard.")
-  var method: String = "mse"
+  @Option(help: "Calibration method. mse kept the most accuracy on every model measured (docs/calibration.md); entropy clips the tails of GELU outputs hard.")
+  var method: CalibrationMethod = .mse
 
   @Option(help: "With --method percentile: the percentile kept at each tail, in (50, 100].")
   var percentile: Double = 99.99
@@ -67,9 +67,6 @@ struct Quantize: ParsableCommand {
   static let reportLayers = 10
 
   func validate() throws {
-    if CalibrationMethod(rawValue: method) == nil {
-      throw ValidationError("Unknown --method '\(method)': use minmax, percentile, entropy or mse.")
-    }
     if let calibCount { try OptionRange.check("--calib-count", calibCount, OptionRange.calibCount) }
     if let reportCount { try OptionRange.check("--report-count", reportCount, OptionRange.calibCount) }
     if reportCount != nil && reportImages == nil {
@@ -88,7 +85,7 @@ struct Quantize: ParsableCommand {
     request.ema = ema
     request.network = network.source
     request.calibrationCount = calibCount
-    request.method = CalibrationMethod(rawValue: method)!
+    request.method = method
     request.percentile = percentile
     request.labels = labels
     request.replaceLink = replaceLink

@@ -27,7 +27,7 @@ struct RuntimeOptions: ParsableArguments {
   @Option(help: "Threads per int8 inference (1-64); every count gives the same logits.")
   var threads = 1
 
-  @Option(help: "int8 kernel path: auto (VIGIL_ISA, else the best this CPU has), scalar, avx2, avx512vnni, neon or neondot; every path gives the same logits.")
+  @Option(help: "int8 kernel path: auto (VIGIL_ISA, else the best this CPU has) or one path; every path gives the same logits.")
   var isa: IsaChoice = .auto
 
   func validate() throws {

@@ -43,8 +43,8 @@ struct Serve: ParsableCommand {
   @Option(help: ArgumentHelp("Camera frame rate to ask for (also the synthetic source's rate).", valueName: "n"))
   var fps: String?
 
-  @Option(help: ArgumentHelp("Camera pixel format: auto, mjpeg, yuyv, grey, nv12.", valueName: "format"))
-  var format: String?
+  @Option(help: ArgumentHelp("Camera pixel format.", valueName: "format"))
+  var format: CameraFormatChoice?
 
   @Option(help: ArgumentHelp("Camera mmap buffers (2...32, default 4).", valueName: "n"))
   var buffers: String?
@@ -108,7 +108,7 @@ struct Serve: ParsableCommand {
     if loop { try set(&options, "loop", "true") }
     let flags: [(String, String?)] = [
       ("watch", watch), ("done", done), ("pending", pending), ("camera", camera), ("size", size),
-      ("fps", fps), ("format", format), ("buffers", buffers), ("synthetic", synthetic),
+      ("fps", fps), ("format", format?.rawValue), ("buffers", buffers), ("synthetic", synthetic),
       ("every", every), ("crop", crop), ("smooth", smooth), ("enter", enter), ("exit", exit),
       ("top", top), ("output", output), ("threads", threads), ("stall-timeout", stallTimeout),
       ("max-results", maxResults), ("max-frames", maxFrames), ("http", http),

@@ -10,6 +10,13 @@ struct Vigil: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "vigil",
     abstract: "Int8 MobileViGv2 image classification for small Linux computers.",
+    discussion: """
+      Exit status: 0 success; 1 a runtime error (a file that cannot be read, a model that \
+      does not load, ...), or some inputs of classify or eval failed while the others were \
+      reported; 64 a usage error (a bad option or argument; the message says which). See \
+      docs/cli.md; serve's statuses are in docs/serve.md.
+      """,
+    version: "vigil \(VigilVersion.string)",
     subcommands: [Classify.self, Quantize.self, Inspect.self, Bench.self, Eval.self, Serve.self])
 
   static func main() {

@@ -17,14 +17,25 @@ enum CLI {
 
   struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-  static func run(_ arguments: [String], executable: String? = nil, prefix: [String] = []) throws -> Result {
+  static func run(_ arguments: [String], executable: String? = nil, prefix: [String] = [],
+                  input: Data? = nil) throws -> Result {
     let process = Process()
     process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? productsDirectory.appendingPathComponent("vigil")
     process.arguments = prefix + arguments
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let stdin = input.map { _ in Pipe() }
+    if let stdin { process.standardInput = stdin }
     try process.run()
+    if let stdin, let input {
+      // Written from another thread: a large input must not block against a full stdout pipe.
+      let writer = Thread {
+        stdin.fileHandleForWriting.write(input)
+        try? stdin.fileHandleForWriting.close()
+      }
+      writer.start()
+    }
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
@@ -198,6 +209,7 @@ enum CLI {
   @Test func quantizeRejectsUnknownMethods() throws {
     let r = try quantize("/tmp/never.vigil", method: "median")
     #expect(r.status != 0)
-    #expect(r.stderr.contains("use minmax, percentile, entropy or mse"))
+    #expect(r.status == 64 && r.stderr.contains("Please provide one of 'minmax', 'percentile', 'entropy' or 'mse'"),
+            "\(r.stderr)")
   }
 }

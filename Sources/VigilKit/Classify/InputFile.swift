@@ -43,16 +43,27 @@ public enum InputFile {
     return (true, st.st_mode & S_IFMT == S_IFDIR)
   }
 
-  /// The whole regular file at `path`, at most `maxBytes` long.
-  public static func readData(_ path: String, maxBytes: Int = Int.max) throws(InputError) -> Data {
+  /// `path` opened for reading (non-blocking), with its `fstat`, when it is a regular file.
+  static func openRegular(_ path: String) throws(InputError) -> (fd: Int32, stat: stat) {
     let fd = PathBytes.withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
     guard fd >= 0 else { throw .unreadable(path: path, reason: errnoText()) }
-    defer { close(fd) }
     var st = stat()
-    guard fstat(fd, &st) == 0 else { throw .unreadable(path: path, reason: errnoText()) }
+    guard fstat(fd, &st) == 0 else {
+      let text = errnoText()
+      close(fd)
+      throw .unreadable(path: path, reason: text)
+    }
     guard st.st_mode & S_IFMT == S_IFREG else {
+      close(fd)
       throw .unreadable(path: path, reason: reason(OutputFile.fileKind(st.st_mode)))
     }
+    return (fd, st)
+  }
+
+  /// The whole regular file at `path`, at most `maxBytes` long.
+  public static func readData(_ path: String, maxBytes: Int = Int.max) throws(InputError) -> Data {
+    let (fd, st) = try openRegular(path)
+    defer { close(fd) }
     let size = Int(st.st_size)
     guard size <= maxBytes else {
       throw .unreadable(path: path, reason: "is \(size) bytes, more than the \(maxBytes)-byte limit for this input")
@@ -71,6 +82,22 @@ public enum InputFile {
     }
     if let failure { throw .unreadable(path: path, reason: failure) }
     return data
+  }
+
+  /// The first `count` bytes of the regular file at `path` (fewer when it is shorter).
+  public static func readPrefix(_ path: String, count: Int) throws(InputError) -> [UInt8] {
+    let fd = try openRegular(path).fd
+    defer { close(fd) }
+    var bytes = [UInt8](repeating: 0, count: count)
+    var done = 0
+    while done < count {
+      let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, count - done) }
+      if n < 0 && errno == EINTR { continue }
+      if n < 0 { throw .unreadable(path: path, reason: errnoText()) }
+      if n == 0 { break }
+      done += n
+    }
+    return Array(bytes.prefix(done))
   }
 
   /// The whole regular file at `path` as bytes.

@@ -5,7 +5,7 @@ import Foundation
 import VigilCore
 
 /// One ranked class of a prediction.
-public struct RankedClass: Sendable, Equatable {
+public struct RankedClass: Codable, Sendable, Equatable {
   public var index: Int
   public var label: String?
   /// Softmax probability.
@@ -49,6 +49,8 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
   case unreadable(path: String, reason: String)
   case labelCount(path: String, found: Int, expected: Int)
   case badTensor(path: String, reason: String)
+  /// A file given where an int8 `.vigil` model is expected is something else.
+  case notAModel(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -57,6 +59,7 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
       return "labels file \(path) has \(found) lines but the network has \(expected) classes: "
         + "give one label per line, in class order"
     case .badTensor(let path, let reason): return "\(path): \(reason)"
+    case .notAModel(let path, let reason): return "\(path): \(reason)"
     }
   }
 }
@@ -103,6 +106,14 @@ public func terminalSafe(_ s: String) -> String {
     }
   }
   return PathBytes.display(String(out))
+}
+
+/// `value` as one line of JSON: keys sorted (the same value gives the same bytes), slashes
+/// as they are.
+public func jsonText<T: Encodable>(_ value: T) throws -> String {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+  return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
 /// Escapes `s` as a JSON string literal (with quotes).

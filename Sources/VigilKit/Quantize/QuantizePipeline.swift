@@ -190,6 +190,7 @@ public struct QuantizePipeline {
       "checkpoint": (request.checkpoint as NSString).lastPathComponent,
       "checkpoint.weights": request.ema ? "state_dict_ema" : "state_dict",
       "toolkit": "vigil quantize",
+      VigilVersion.metadataKey: VigilVersion.string,
     ]
     if skipped > 0 { metadata["calibration.skipped"] = "\(skipped)" }
     let model = try quantizer.quantize(labels: labels, metadata: metadata) { done, total in
