@@ -36,6 +36,9 @@ struct Eval: ParsableCommand {
   @Flag(help: "Print the report as one JSON object (with the confusion matrix and each image's top-1 class, -1 for an unreadable one).")
   var json = false
 
+  @Option(help: ArgumentHelp("Also write the report as one self-contained HTML page (accuracy, confusion heat map, per-class bars, misclassified images).", valueName: "file"))
+  var html: String?
+
   func validate() throws {
     if (model == nil) == (checkpoint == nil) {
       throw ValidationError("Give either a .vigil model or --checkpoint FILE with --variant or --config.")
@@ -50,6 +53,8 @@ struct Eval: ParsableCommand {
 
   func run() throws {
     let data = try LabeledDataset.open(spec: dataset)
+    let inputs = [("model", model ?? checkpoint!)] + data.files.map { ("dataset file", $0) }
+    if let html { try OutputFile.check(html, inputs: inputs, replaceLink: false) }
     let classifier: ImageClassifier
     let name: String
     if let checkpoint {
@@ -73,6 +78,14 @@ struct Eval: ParsableCommand {
       for (i, c) in report.perClass.enumerated() {
         print("  \(i) \(terminalSafe(c.name)): \(c.accuracy.map(percent) ?? "-") of \(c.images)")
       }
+    }
+    if let html {
+      let provenance = try model.map { try EvaluationPage.provenance(of: $0) }
+        ?? [("model", "fp32 checkpoint"), ("checkpoint.weights", ema ? "state_dict_ema" : "state_dict")]
+      let page = try EvaluationPage(report, dataset: data, model: (name as NSString).lastPathComponent,
+                                    provenance: provenance)
+      try OutputFile.write(Array(page.html().utf8), to: html, inputs: inputs, replaceLink: false)
+      printError("eval: wrote \(html)")
     }
     if report.failed > 0 {
       printError("\(report.failed) image(s) could not be read or classified")

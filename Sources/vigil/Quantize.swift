@@ -42,6 +42,9 @@ struct Quantize: ParsableCommand {
   @Flag(help: "Print each layer's fp32-vs-int8 signal-to-noise ratio on the calibration images, worst first.")
   var report = false
 
+  @Option(help: ArgumentHelp("Write the per-layer SQNR (with each layer's scale and clipping) as one self-contained HTML page, worst layer first.", valueName: "file"))
+  var reportHtml: String?
+
   @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The .vigil file to write (never one of the inputs; an existing file keeps its permissions).", valueName: "file"))
   var output: String
 
@@ -68,6 +71,9 @@ struct Quantize: ParsableCommand {
     if let labels { inputs.append(("labels file", labels)) }
     inputs += images.files.map { ("calibration file", $0) }
     try OutputFile.check(output, inputs: inputs, replaceLink: replaceLink)
+    if let reportHtml {
+      try OutputFile.check(reportHtml, inputs: inputs + [("model output", output)], replaceLink: false)
+    }
     let weights = try Checkpoint.load(path: checkpoint, ema: ema)
     let fp32 = try Fp32Network(config: config, weights: weights)
     let labelList = try labels.map { try loadLabels(path: $0, classes: config.classes) }
@@ -109,10 +115,18 @@ struct Quantize: ParsableCommand {
     let plan = ArenaPlan(model: model)
     print("wrote \(output): \(model.ops.count) ops, arena \(plan.arenaBytes) B (largest live set "
       + "\(plan.largestLiveBytes) B), method \(method), \(quantizer.images.count) calibration images")
-    if report {
+    if report || reportHtml != nil {
       let layers = try quantizer.report(model) { done, total in
         printError("report: \(done)/\(total) images")
       }
+      if let reportHtml {
+        let page = QuantizationPage(layers, model: model, name: (output as NSString).lastPathComponent,
+                                    measuredOn: "the \(quantizer.images.count) calibration images")
+        try OutputFile.write(Array(page.html().utf8), to: reportHtml,
+                             inputs: inputs + [("model output", output)], replaceLink: false)
+        printError("report: wrote \(reportHtml)")
+      }
+      guard report else { return }
       print("per-layer SQNR (dB), worst first:")
       for layer in layers {
         let db = layer.sqnr.isFinite ? formatFixed(layer.sqnr, 2) : (layer.sqnr > 0 ? "inf" : "-inf")

@@ -1,0 +1,302 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+import VigilCore
+
+/// The HTML page of `vigil eval --html`: the model and where it came from, top-1 and top-5,
+/// the confusion matrix as a heat map, per-class precision, recall and F1 as bars, and a
+/// contact sheet of misclassified images. One self-contained file (``HTMLWriter``).
+///
+///     let page = try EvaluationPage(report, dataset: data, model: "fmnist.vigil")
+///     try OutputFile.write(Array(page.html().utf8), to: "eval.html", inputs: [], replaceLink: false)
+public struct EvaluationPage: Sendable {
+  /// One misclassified image of the contact sheet.
+  public struct Miss: Sendable, Equatable {
+    /// Its position in the dataset.
+    public var index: Int
+    /// The file name for a `folder:` dataset, `#index` for IDX.
+    public var item: String
+    /// True and predicted class, indices into `classNames`.
+    public var truth: Int, predicted: Int
+    /// The predicted class's softmax probability, when known.
+    public var score: Double?
+    public var thumbnail: Thumbnail?
+    public init(index: Int, item: String, truth: Int, predicted: Int, score: Double? = nil,
+                thumbnail: Thumbnail? = nil) {
+      self.index = index; self.item = item; self.truth = truth; self.predicted = predicted
+      self.score = score; self.thumbnail = thumbnail
+    }
+  }
+
+  /// Precision, recall and F1 of one class (nil where the denominator is 0).
+  public struct ClassScores: Sendable, Equatable {
+    public var precision: Double?, recall: Double?, f1: Double?
+  }
+
+  /// The model's file name (or the checkpoint's).
+  public var model: String
+  /// Where the model came from (metadata key, value), in display order.
+  public var provenance: [(key: String, value: String)]
+  public var dataset: String
+  public var classNames: [String]
+  /// confusion[truth][predicted]
+  public var confusion: [[Int]]
+  public var images: Int
+  public var failed: Int
+  public var top1: Double
+  public var top5: Double
+  public var scores: [ClassScores]
+  /// The misclassified images shown (at most the cap, in dataset order).
+  public var misses: [Miss]
+  /// How many images were misclassified in all.
+  public var missedTotal: Int
+
+  public init(model: String, provenance: [(key: String, value: String)], dataset: String,
+              classNames: [String], confusion: [[Int]], images: Int, failed: Int, top1: Double,
+              top5: Double, misses: [Miss], missedTotal: Int) {
+    precondition(confusion.count == classNames.count
+                   && confusion.allSatisfy { $0.count == classNames.count },
+                 "EvaluationPage: the confusion matrix must be classes x classes")
+    self.model = model; self.provenance = provenance; self.dataset = dataset
+    self.classNames = classNames; self.confusion = confusion; self.images = images
+    self.failed = failed; self.top1 = top1; self.top5 = top5; self.misses = misses
+    self.missedTotal = missedTotal
+    scores = Self.classScores(confusion)
+  }
+
+  /// Precision, recall and F1 of every class from a confusion matrix (rows: truth).
+  static func classScores(_ confusion: [[Int]]) -> [ClassScores] {
+    confusion.indices.map { c in
+      let tp = Double(confusion[c][c])
+      let actual = Double(confusion[c].reduce(0, +))
+      let predicted = Double(confusion.reduce(0) { $0 + $1[c] })
+      let precision = predicted == 0 ? nil : tp / predicted
+      let recall = actual == 0 ? nil : tp / actual
+      var f1: Double?
+      if let p = precision, let r = recall { f1 = p + r == 0 ? 0 : 2 * p * r / (p + r) }
+      return ClassScores(precision: precision, recall: recall, f1: f1)
+    }
+  }
+
+  /// The page as one HTML document.
+  public func html() -> String {
+    var w = HTMLWriter(title: "vigil eval: \(model)", style: HTMLWriter.baseStyle + "\n" + Self.style)
+    w.element("h1", text: "Evaluation of \(model)")
+    w.element("p", ["class": "note"], text: "on \(dataset)")
+    w.open("dl", ["class": "facts"])
+    for (key, value) in provenance {
+      w.element("dt", text: key)
+      w.element("dd", text: value)
+    }
+    w.close()
+    w.open("div", ["class": "figures"])
+    figure(&w, id: "top1", "top-1", HTMLWriter.percent(images == 0 ? nil : top1, 2))
+    figure(&w, id: "top5", "top-5", HTMLWriter.percent(images == 0 ? nil : top5, 2))
+    figure(&w, id: "images", "images", "\(images)")
+    figure(&w, id: "failed", "unreadable", "\(failed)")
+    w.close()
+    heatMap(&w)
+    classBars(&w)
+    contactSheet(&w)
+    return w.finish()
+  }
+
+  private func figure(_ w: inout HTMLWriter, id: String, _ label: String, _ value: String) {
+    w.open("div", ["class": "figure", "id": id])
+    w.element("b", text: value)
+    w.text(label)
+    w.close()
+  }
+
+  /// The confusion matrix: rows are the true class, columns the prediction; each cell holds its
+  /// count and is coloured by its share of the row (blue on the diagonal, red off it).
+  private func heatMap(_ w: inout HTMLWriter) {
+    w.element("h2", text: "Confusion matrix")
+    w.element("p", ["class": "note"], text: "Rows: true class; columns: predicted class. "
+      + "Colour: the cell's share of its row (blue: right, red: wrong).")
+    w.open("div", ["class": "scroll"])
+    w.open("table", ["class": "confusion", "id": "confusion"])
+    w.open("tr")
+    w.element("th", ["class": "corner"], text: "true \u{2193} / predicted \u{2192}")
+    for name in classNames { w.element("th", ["class": "col", "scope": "col"], text: name) }
+    w.element("th", ["class": "col total", "scope": "col"], text: "images")
+    w.close()
+    for (t, row) in confusion.enumerated() {
+      let total = row.reduce(0, +)
+      w.open("tr")
+      w.element("th", ["class": "row", "scope": "row"], text: classNames[t])
+      for (p, count) in row.enumerated() {
+        let share = total == 0 ? 0 : Double(count) / Double(total)
+        let (background, ink) = Self.cellColour(share: share, diagonal: t == p)
+        w.element("td", ["class": t == p ? "cell diag" : "cell",
+                         "style": "background:\(background);color:\(ink)",
+                         "title": "true \(classNames[t]), predicted \(classNames[p]): \(count) "
+                           + "(\(HTMLWriter.percent(total == 0 ? nil : share)) of the row)"],
+                  text: "\(count)")
+      }
+      w.element("td", ["class": "total"], text: "\(total)")
+      w.close()
+    }
+    w.close()
+    w.close()
+  }
+
+  /// Background and text colour of a cell: lightness falls with the share; white text on the
+  /// dark end.
+  static func cellColour(share: Double, diagonal: Bool) -> (String, String) {
+    if share == 0 { return ("#f6f7f9", "#9aa3ae") }
+    let lightness = 96 - 58 * min(max(share, 0), 1)
+    let hue = diagonal ? 212 : 4
+    let ink = lightness < 62 ? "#fff" : "#1d2430"
+    return ("hsl(\(hue),70%,\(HTMLWriter.fixed(lightness, 1))%)", ink)
+  }
+
+  /// Precision, recall and F1 per class, one SVG bar each, stretched to the column width.
+  private func classBars(_ w: inout HTMLWriter) {
+    w.element("h2", text: "Per-class precision, recall and F1")
+    w.raw("<p class=\"legend\"><span class=\"key precision\"></span>precision "
+      + "<span class=\"key recall\"></span>recall <span class=\"key f1\"></span>F1</p>\n")
+    w.open("div", ["class": "classes", "id": "classes"])
+    for (c, name) in classNames.enumerated() {
+      let n = confusion[c].reduce(0, +)
+      w.open("div", ["class": "class"])
+      w.element("div", ["class": "name"], text: name)
+      w.element("div", ["class": "count muted"], text: "\(n) image\(n == 1 ? "" : "s")")
+      let s = scores[c]
+      for (kind, value) in [("precision", s.precision), ("recall", s.recall), ("f1", s.f1)] {
+        bar(&w, kind: kind, value: value)
+      }
+      w.close()
+    }
+    w.close()
+  }
+
+  private func bar(_ w: inout HTMLWriter, kind: String, value: Double?) {
+    w.open("div", ["class": "metric"])
+    w.element("span", ["class": "label"], text: kind == "f1" ? "F1" : kind)
+    w.open("svg", ["class": "track", "viewBox": "0 0 100 10", "preserveAspectRatio": "none",
+                   "role": "img", "aria-label": "\(kind) \(HTMLWriter.percent(value))"])
+    w.void("rect", ["class": "bar \(kind)", "x": "0", "y": "0", "height": "10",
+                    "width": HTMLWriter.fixed(100 * (value ?? 0), 2)])
+    w.close()
+    w.element("span", ["class": "value"], text: HTMLWriter.percent(value))
+    w.close()
+  }
+
+  /// Thumbnails of the misclassified images with their true and predicted labels.
+  private func contactSheet(_ w: inout HTMLWriter) {
+    w.element("h2", text: "Misclassified images")
+    let note: String
+    if missedTotal == 0 {
+      note = "No image was misclassified."
+    } else if misses.count < missedTotal {
+      note = "The first \(misses.count) of \(missedTotal) misclassified images, in dataset order "
+        + "(the page shows at most \(misses.count))."
+    } else {
+      note = "All \(missedTotal) misclassified image\(missedTotal == 1 ? "" : "s"), in dataset order."
+    }
+    w.element("p", ["class": "note", "id": "misses-note"], text: note)
+    w.open("div", ["class": "sheet", "id": "sheet"])
+    for miss in misses {
+      w.open("figure", ["class": "miss", "data-index": "\(miss.index)"])
+      if let t = miss.thumbnail {
+        w.void("img", ["src": t.dataURI, "width": "\(t.width)", "height": "\(t.height)",
+                       "class": t.width < 64 ? "pixelated" : "photo",
+                       "alt": "\(miss.item): \(classNames[miss.truth]) taken for "
+                         + classNames[miss.predicted]])
+      }
+      w.open("figcaption")
+      w.element("span", ["class": "item"], text: miss.item)
+      w.element("span", ["class": "truth"], text: "true: \(classNames[miss.truth])")
+      w.element("span", ["class": "predicted"],
+                text: "predicted: \(classNames[miss.predicted])"
+                  + (miss.score.map { " (\(HTMLWriter.fixed($0, 2)))" } ?? ""))
+      w.close()
+      w.close()
+    }
+    w.close()
+  }
+
+  static let style = """
+    table.confusion { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+    table.confusion th { font-weight: 600; padding: 4px 6px; }
+    table.confusion th.row { text-align: right; white-space: nowrap; }
+    table.confusion th.col { writing-mode: vertical-rl; transform: rotate(180deg);
+                             text-align: left; vertical-align: bottom; white-space: nowrap; }
+    table.confusion th.corner { font-weight: 400; color: var(--muted); text-align: left;
+                                vertical-align: bottom; font-size: .85em; }
+    table.confusion td { min-width: 2.6em; height: 2.3em; text-align: center; padding: 0 4px;
+                         border: 1px solid #fff; }
+    table.confusion td.total { color: var(--muted); border: 0; }
+    p.legend .key { display: inline-block; width: 12px; height: 12px; border-radius: 2px;
+                    margin: 0 4px 0 10px; vertical-align: -1px; }
+    .key.precision, rect.precision { background: #4c78a8; fill: #4c78a8; }
+    .key.recall, rect.recall { background: #f58518; fill: #f58518; }
+    .key.f1, rect.f1 { background: #54a24b; fill: #54a24b; }
+    .classes { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
+               gap: 10px 28px; }
+    .class .name { font-weight: 600; display: inline; overflow-wrap: anywhere; }
+    .class .count { display: inline; margin-left: 8px; font-size: .9em; }
+    .metric { display: grid; grid-template-columns: 5.5em 1fr 4.5em; align-items: center; gap: 6px; }
+    .metric .label { color: var(--muted); font-size: .9em; }
+    .metric .value { text-align: right; font-variant-numeric: tabular-nums; }
+    svg.track { width: 100%; height: 10px; background: #eef1f4; border-radius: 2px; }
+    .sheet { display: grid; grid-template-columns: repeat(auto-fill, minmax(118px, 1fr)); gap: 10px; }
+    figure.miss { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 6px;
+                  text-align: center; }
+    figure.miss img { width: 84px; height: 84px; object-fit: cover; }
+    figure.miss img.pixelated { image-rendering: pixelated; }
+    figure.miss figcaption { font-size: .8em; line-height: 1.3; overflow-wrap: anywhere; }
+    figure.miss figcaption span { display: block; }
+    figure.miss .item { color: var(--muted); }
+    figure.miss .predicted { color: #b3261e; }
+    @media (max-width: 600px) {
+      .classes { grid-template-columns: 1fr; }
+      .sheet { grid-template-columns: repeat(auto-fill, minmax(96px, 1fr)); }
+      table.confusion td { min-width: 1.8em; height: 2em; padding: 0 2px; font-size: .8em; }
+      table.confusion th { padding: 2px 3px; font-size: .85em; }
+    }
+    """
+}
+
+extension EvaluationPage {
+  /// The page for `report`, an evaluation of the first images of `dataset`: each image whose
+  /// top-1 class is not its label becomes a miss, and the first `maxThumbnails` of them get a
+  /// thumbnail from the dataset (an IDX image as it is, a file downscaled).
+  ///
+  /// - Parameters:
+  ///   - model: the model's name for the title (its file name).
+  ///   - provenance: (key, value) lines for the header, e.g. ``provenance(of:)``.
+  public init(_ report: EvaluationReport, dataset: LabeledDataset, model: String,
+              provenance: [(key: String, value: String)] = [], maxThumbnails: Int = 48) throws {
+    var misses: [Miss] = []
+    var total = 0
+    for (i, predicted) in report.predictions.enumerated() where predicted >= 0 {
+      let (image, truth, name) = try dataset.sample(i)
+      guard predicted != truth else { continue }
+      total += 1
+      if misses.count < maxThumbnails {
+        let item = name.hasPrefix("#") ? name : (name as NSString).lastPathComponent
+        misses.append(Miss(index: i, item: item, truth: truth, predicted: predicted,
+                           thumbnail: try Thumbnail(image)))
+      }
+    }
+    self.init(model: model, provenance: provenance, dataset: dataset.spec,
+              classNames: report.classNames, confusion: report.confusion, images: report.images,
+              failed: report.failed, top1: report.top1, top5: report.top5, misses: misses,
+              missedTotal: total)
+  }
+
+  /// The header lines for an int8 model file: its format and the metadata `vigil quantize`
+  /// records (checkpoint, weights, calibration source and method, toolkit).
+  public static func provenance(of path: String) throws -> [(key: String, value: String)] {
+    let model = try Model(path: path)
+    var lines: [(key: String, value: String)] = [("model", "int8 .vigil, \(model.classes) classes")]
+    for key in ["checkpoint", "checkpoint.weights", "calibration.source", "calibration.method",
+                "calibration.images", "calibration.bins", "calibration.percentile", "toolkit", "toolkit.version"] {
+      if let value = model.metadata(key) { lines.append((key, value)) }
+    }
+    return lines
+  }
+}

@@ -1,0 +1,189 @@
+// Copyright 2026 The Vigil Authors
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+
+/// The HTML page of `vigil quantize --report-html`: each layer's SQNR (int8 against fp32) as
+/// a horizontal bar, worst first, with the layer's output scale and the share of its values the
+/// chosen range clipped, under a summary of the method and the calibration. One self-contained
+/// file (``HTMLWriter``).
+public struct QuantizationPage: Sendable {
+  /// One layer of the chart.
+  public struct Layer: Sendable, Equatable {
+    /// Index of the op in the model.
+    public var op: Int
+    /// The reference module, e.g. `backbone.1.1.mixer.graph_conv`.
+    public var name: String
+    /// The op kind (`conv`, `dwconv`, `mrconv`, `stem`, `gap`, `head`).
+    public var kind: String
+    /// dB; infinite for an exact op.
+    public var sqnr: Double
+    /// The output tensor's int8 step (nil where the op has none, as the head's logits).
+    public var scale: Double?
+    /// Fraction of the observed values outside the calibrated range (nil when not measured).
+    public var clipping: Double?
+    public init(op: Int, name: String, kind: String, sqnr: Double, scale: Double?,
+                clipping: Double?) {
+      self.op = op; self.name = name; self.kind = kind; self.sqnr = sqnr; self.scale = scale
+      self.clipping = clipping
+    }
+  }
+
+  /// The model written (its file name).
+  public var model: String
+  /// (key, value) lines: method, calibration source and count, checkpoint, ...
+  public var summary: [(key: String, value: String)]
+  /// What the SQNR was measured on, e.g. "the 64 calibration images".
+  public var measuredOn: String
+  /// Worst first (ties by op index).
+  public var layers: [Layer]
+
+  public init(model: String, summary: [(key: String, value: String)], measuredOn: String,
+              layers: [Layer]) {
+    self.model = model; self.summary = summary; self.measuredOn = measuredOn
+    self.layers = layers.sorted { a, b in a.sqnr != b.sqnr ? a.sqnr < b.sqnr : a.op < b.op }
+  }
+
+  /// The chart's full scale in dB: the best finite SQNR rounded up to 10 dB (at least 10).
+  var fullScale: Double {
+    let best = layers.map(\.sqnr).filter(\.isFinite).max() ?? 0
+    return max(10, (best / 10).rounded(.up) * 10)
+  }
+
+  /// Bar class by quality: under 15 dB poor, under 25 dB fair, else good (int8 layers of a
+  /// well-calibrated network sit around 25 to 40 dB).
+  static func band(_ db: Double) -> String { db < 15 ? "poor" : (db < 25 ? "fair" : "good") }
+
+  static func decibels(_ db: Double) -> String {
+    db.isFinite ? HTMLWriter.fixed(db, 2) + " dB" : (db > 0 ? "exact" : "-inf dB")
+  }
+
+  /// The page as one HTML document.
+  public func html() -> String {
+    var w = HTMLWriter(title: "vigil quantize: \(model)", style: HTMLWriter.baseStyle + "\n" + Self.style)
+    w.element("h1", text: "Quantization report for \(model)")
+    w.element("p", ["class": "note"], text: "Per-layer SQNR of the int8 model against the fp32 "
+      + "network on \(measuredOn). Errors add up through the network, so a layer's SQNR "
+      + "counts everything before it.")
+    w.open("dl", ["class": "facts"])
+    for (key, value) in summary {
+      w.element("dt", text: key)
+      w.element("dd", text: value)
+    }
+    w.close()
+    let finite = layers.map(\.sqnr).filter(\.isFinite)
+    w.open("div", ["class": "figures"])
+    for (id, label, value) in [
+      ("layers", "layers", "\(layers.count)"),
+      ("worst", "worst SQNR", layers.first.map { Self.decibels($0.sqnr) } ?? "-"),
+      ("median", "median SQNR", finite.isEmpty ? "-" : Self.decibels(finite.sorted()[finite.count / 2])),
+    ] {
+      w.open("div", ["class": "figure", "id": id])
+      w.element("b", text: value)
+      w.text(label)
+      w.close()
+    }
+    w.close()
+    w.element("h2", text: "SQNR per layer, worst first")
+    w.raw("<p class=\"legend\"><span class=\"key poor\"></span>under 15 dB "
+      + "<span class=\"key fair\"></span>15 to 25 dB <span class=\"key good\"></span>25 dB and "
+      + "more; full bar: \(Int(fullScale)) dB</p>\n")
+    w.open("div", ["class": "chart", "id": "chart"])
+    w.raw("<div class=\"layer head\"><span>layer</span><span>SQNR</span><span class=\"db\"></span>"
+      + "<span class=\"scale\">scale</span><span class=\"clip\">clipped</span></div>\n")
+    for layer in layers {
+      w.open("div", ["class": "layer", "data-op": "\(layer.op)"])
+      w.open("div", ["class": "lname"])
+      w.element("span", ["class": "op"], text: "op \(layer.op)")
+      w.text(" ")
+      w.element("span", ["class": "name"], text: layer.name)
+      w.text(" ")
+      w.element("span", ["class": "kind"], text: layer.kind)
+      w.close()
+      let fraction = layer.sqnr.isFinite ? min(max(layer.sqnr / fullScale, 0), 1) : 1
+      w.open("svg", ["class": "track", "viewBox": "0 0 100 10", "preserveAspectRatio": "none",
+                     "role": "img", "aria-label": "SQNR \(Self.decibels(layer.sqnr))"])
+      w.void("rect", ["class": "bar \(layer.sqnr.isFinite ? Self.band(layer.sqnr) : "good")",
+                      "x": "0", "y": "0", "height": "10",
+                      "width": HTMLWriter.fixed(100 * fraction, 2)])
+      w.close()
+      w.element("span", ["class": "db"], text: Self.decibels(layer.sqnr))
+      w.element("span", ["class": "scale"],
+                text: layer.scale.map { String(format: "%.4g", $0) } ?? "-")
+      w.element("span", ["class": "clip"], text: layer.clipping.map {
+        $0 > 0 && $0 < 0.0001 ? "< 0.01 %" : HTMLWriter.percent($0, 2)
+      } ?? "-")
+      w.close()
+    }
+    w.close()
+    if layers.contains(where: { $0.clipping == nil }) {
+      w.element("p", ["class": "note"], text: "\u{2018}-\u{2019} under clipped: not measured for "
+        + "that layer.")
+    }
+    return w.finish()
+  }
+
+  static let style = """
+    p.legend .key { display: inline-block; width: 12px; height: 12px; border-radius: 2px;
+                    margin: 0 4px 0 10px; vertical-align: -1px; }
+    .key.poor, rect.poor { background: #d62728; fill: #d62728; }
+    .key.fair, rect.fair { background: #f2a81d; fill: #f2a81d; }
+    .key.good, rect.good { background: #2e8b57; fill: #2e8b57; }
+    .layer { display: grid; grid-template-columns: minmax(12em, 24em) 1fr 5.5em 6em 5.5em;
+             gap: 8px; align-items: center; padding: 3px 0; border-bottom: 1px solid #eef1f4;
+             font-variant-numeric: tabular-nums; }
+    .layer.head { color: var(--muted); font-size: .85em; border-bottom: 1px solid var(--line); }
+    .layer .lname { overflow-wrap: anywhere; font-size: .92em; }
+    .layer .op { color: var(--muted); }
+    .layer .kind { color: var(--muted); font-size: .85em; border: 1px solid var(--line);
+                   border-radius: 3px; padding: 0 3px; }
+    .layer .db, .layer .scale, .layer .clip { text-align: right; }
+    svg.track { width: 100%; height: 12px; background: #eef1f4; border-radius: 2px; }
+    @media (max-width: 600px) {
+      .layer { grid-template-columns: 1fr 1fr 1fr; gap: 2px 8px; padding: 6px 0; }
+      .layer .lname, .layer svg.track { grid-column: 1 / -1; }
+      .layer .db { text-align: left; }
+      .layer.head { display: none; }
+    }
+    """
+}
+
+extension QuantizationPage {
+  /// The page for the SQNR of `model`'s layers, with each op's output scale, the clipped share
+  /// (`clipping[op]`, when measured) and a summary from the model's metadata.
+  ///
+  /// - Parameters:
+  ///   - name: the model's file name, for the title.
+  ///   - measuredOn: what the SQNR was measured on, e.g. "the 64 calibration images".
+  public init(_ sqnr: [LayerSQNR], model: QuantizedModel, name: String, measuredOn: String,
+              clipping: [Int: Double] = [:]) {
+    let layers = sqnr.map { l in
+      let op = model.ops[l.op]
+      return Layer(op: l.op, name: l.name, kind: Self.kindName(op.kind), sqnr: l.sqnr,
+                   scale: op.output.map { Double(model.tensors[$0].scale) },
+                   clipping: clipping[l.op])
+    }
+    var summary: [(key: String, value: String)] = []
+    for (key, label) in [("calibration.method", "method"), ("calibration.percentile", "percentile"),
+                         ("calibration.bins", "histogram bins"),
+                         ("calibration.source", "calibration images"),
+                         ("calibration.images", "calibration count"),
+                         ("checkpoint", "checkpoint"), ("checkpoint.weights", "weights")] {
+      if let value = model.metadata[key] { summary.append((label, value)) }
+    }
+    summary.append(("model", "\(model.ops.count) ops, \(model.config.classes) classes, arena "
+      + "\(model.arenaBytes) B"))
+    self.init(model: name, summary: summary, measuredOn: measuredOn, layers: layers)
+  }
+
+  static func kindName(_ kind: QuantizedModel.OpKind) -> String {
+    switch kind {
+    case .stem: return "stem"
+    case .conv: return "conv"
+    case .dwconv: return "dwconv"
+    case .mrconv: return "mrconv"
+    case .gap: return "gap"
+    case .head: return "head"
+    }
+  }
+}
