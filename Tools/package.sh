@@ -39,7 +39,9 @@ binary="build/$arch/vigil-board"
 if [[ ! -x "$binary" ]] || [[ -n "$(find Firmware Sources CKernels Tools/cross-build.sh -newer "$binary" -type f -print -quit)" ]]; then
   bash Tools/cross-build.sh "$arch"
 fi
-version="0.1.0"
+# The one version constant (also `vigil --version` and each model's toolkit.version).
+version=$(sed -n 's/^ *public static let string = "\(.*\)"$/\1/p' Sources/VigilCore/Version.swift)
+[[ -n "$version" ]] || { echo "package.sh: no version in Sources/VigilCore/Version.swift" >&2; exit 1; }
 model=weights/fashion-mnist/mobilevigv2-fmnist.vigil
 labels=weights/fashion-mnist/labels.txt
 

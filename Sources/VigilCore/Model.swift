@@ -129,6 +129,10 @@ public struct Model: ~Copyable {
     stringFromC(vgl_model_metadata(handle, key))
   }
 
+  /// The version of the toolkit that wrote the model (metadata `toolkit.version`); nil for a
+  /// model written before the key existed.
+  public var toolkitVersion: String? { metadata(VigilVersion.metadataKey) }
+
   /// The int8 plan (for inspect), valid while the model lives.
   ///
   /// The corresponding C function is `vgl_model_plan`.

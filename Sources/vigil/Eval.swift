@@ -7,10 +7,13 @@ import VigilKit
 
 struct Eval: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Measure top-1, top-5 and per-class accuracy on a labelled dataset.",
+    abstract: "Measure accuracy, per-class precision, recall and F1, and the confusion matrix on a labelled dataset.",
     discussion: """
       SPEC is fashion-mnist:DIR[:train|:test] (the IDX files, gzipped or not; test split by \
-      default) or folder:DIR (one subfolder per class, sorted class names, images inside). \
+      default) or folder:DIR (one subfolder per class, named after the model's labels, "_" \
+      for "/"; images inside). Class indices are the model's label order. With --compare \
+      OTHER (a .vigil model or a checkpoint), both models run on the same images and the \
+      report gives their agreement and every image where their top-1 classes differ. \
       Progress goes to standard error.
       """)
 
@@ -27,76 +30,94 @@ struct Eval: ParsableCommand {
   @Flag(help: "Use the EMA weights (state_dict_ema) of a training checkpoint.")
   var ema = false
 
+  @Option(help: ArgumentHelp("Class labels of a checkpoint, one per line in class order (a .vigil "
+    + "model carries its own; with --compare a checkpoint takes the other model's).", valueName: "file"))
+  var labels: String?
+
   @Option(help: ArgumentHelp("The labelled images.", valueName: "spec"))
   var dataset: String
 
   @Option(help: "Evaluate only the first N images (1 ... 100000000).")
   var limit: Int?
 
-  @Flag(help: "Print the report as one JSON object (with the confusion matrix and each image's top-1 class, -1 for an unreadable one).")
+  @Option(help: ArgumentHelp("A second model to run on the same images: a .vigil model, or a .pth "
+    + "or .safetensors checkpoint (named by --variant or --config).", valueName: "other"))
+  var compare: String?
+
+  @Flag(help: "Print the report as one JSON object (classes, per-class metrics, confusion matrix, and each image's true and predicted class with the top score; with --compare, both reports, the agreement and the differing images).")
   var json = false
 
-  @Option(help: ArgumentHelp("Also write the report as one self-contained HTML page (accuracy, confusion heat map, per-class bars, misclassified images).", valueName: "file"))
+  @Option(help: ArgumentHelp("Also write the report as one self-contained HTML page (accuracy, confusion heat map, per-class bars, misclassified images; with --compare, of the first model).", valueName: "file"))
   var html: String?
+
+  /// Whether `path` names a checkpoint (by its bytes or name), not a .vigil model.
+  static func isCheckpoint(_ path: String) -> Bool { ModelPath.kind(path) == .checkpoint }
 
   func validate() throws {
     if (model == nil) == (checkpoint == nil) {
       throw ValidationError("Give either a .vigil model or --checkpoint FILE with --variant or --config.")
     }
-    if checkpoint != nil {
+    let usesCheckpoint = checkpoint != nil || compare.map(Self.isCheckpoint) == true
+    if usesCheckpoint {
       try network.requireNetwork()
-    } else if network.isGiven || ema {
-      throw ValidationError("--variant, --config and --ema go with --checkpoint; a .vigil model carries its network.")
+    } else if network.isGiven || ema || labels != nil {
+      throw ValidationError("--variant, --config, --ema and --labels go with a checkpoint (--checkpoint, or --compare FILE.pth); a .vigil model carries its network and labels.")
     }
     if let limit { try OptionRange.check("--limit", limit, OptionRange.limit) }
   }
 
+  /// The classifier for a model path: a checkpoint (fp32, with the network options and
+  /// labels) or an int8 model.
+  func classifier(_ path: String, checkpoint: Bool) throws -> ImageClassifier {
+    guard checkpoint else {
+      return try Int8Classifier(path: path, threads: runtime.threads, isa: runtime.isa.isa)
+    }
+    let config = try network.resolve()
+    let c = try Fp32Classifier(checkpoint: path, config: config, ema: ema)
+    if let labels { c.labels = try loadLabels(path: labels, classes: config.classes) }
+    return c
+  }
+
   func run() throws {
     let data = try LabeledDataset.open(spec: dataset)
-    let inputs = [("model", model ?? checkpoint!)] + data.files.map { ("dataset file", $0) }
+    let name = checkpoint ?? model!
+    let inputs = [("model", name)] + (compare.map { [("model", $0)] } ?? [])
+      + (labels.map { [("labels file", $0)] } ?? []) + data.files.map { ("dataset file", $0) }
     if let html { try OutputFile.check(html, inputs: inputs, replaceLink: false) }
-    let classifier: ImageClassifier
-    let name: String
-    if let checkpoint {
-      let cfg = try network.resolve()
-      classifier = try Fp32Classifier(checkpoint: checkpoint, config: cfg, ema: ema)
-      name = checkpoint
-    } else {
-      classifier = try Int8Classifier(path: model!, threads: runtime.threads, isa: runtime.isa.isa)
-      name = model!
-    }
-    let start = Date()
-    let report = try EvaluationReport.run(classifier, on: data, limit: limit) { done, total in
-      let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-9)
-      printError("eval: \(done)/\(total) images, \(Int(rate)) images/s")
-    }
-    if json {
-      print(report.json(model: name, dataset: dataset))
-    } else {
-      print("model \(name), dataset \(dataset): \(report.images) images, \(report.failed) failed")
-      print("top-1 \(percent(report.top1)), top-5 \(percent(report.top5))")
-      for (i, c) in report.perClass.enumerated() {
-        print("  \(i) \(terminalSafe(c.name)): \(c.accuracy.map(percent) ?? "-") of \(c.images)")
+    let first = try classifier(name, checkpoint: checkpoint != nil)
+    let second = try compare.map { try classifier($0, checkpoint: Self.isCheckpoint($0)) }
+    // A checkpoint without labels takes the other model's, so both count classes alike.
+    if let second {
+      for (a, b) in [(first, second), (second, first)] {
+        if let fp32 = a as? Fp32Classifier, fp32.labels.isEmpty, !b.labels.isEmpty { fp32.labels = b.labels }
       }
     }
+    func evaluate(_ c: ImageClassifier, _ model: String) throws -> EvaluationReport {
+      let start = Date()
+      return try EvaluationReport.run(c, on: data, limit: limit, model: model) { done, total in
+        let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-9)
+        printError("eval: \(done)/\(total) images, \(Int(rate)) images/s")
+      }
+    }
+    let report = try evaluate(first, name)
+    var failed = report.failed
+    if let second, let compare {
+      let other = try evaluate(second, compare)
+      failed += other.failed
+      let comparison = try EvaluationComparison(report, other)
+      print(json ? try comparison.json() : comparison.text())
+    } else {
+      print(json ? try report.json() : report.text)
+    }
     if let html {
-      let provenance = try model.map { try EvaluationPage.provenance(of: $0) }
-        ?? [("model", "fp32 checkpoint"), ("checkpoint.weights", ema ? "state_dict_ema" : "state_dict")]
-      let page = try EvaluationPage(report, dataset: data, model: (name as NSString).lastPathComponent,
-                                    provenance: provenance)
+      let page = try EvaluationPage(report, dataset: data, provenance: checkpoint == nil
+        ? EvaluationPage.provenance(of: name) : EvaluationPage.provenance(checkpoint: name, ema: ema))
       try OutputFile.write(Array(page.html().utf8), to: html, inputs: inputs, replaceLink: false)
       printError("eval: wrote \(html)")
     }
-    if report.failed > 0 {
-      printError("\(report.failed) image(s) could not be read or classified")
+    if failed > 0 {
+      printError("\(failed) image(s) could not be read or classified")
       throw ExitCode(1)
     }
   }
-}
-
-/// A fraction as a percentage with two decimals.
-func percent(_ x: Double) -> String {
-  let hundredths = Int((x * 10000).rounded())
-  let frac = String(hundredths % 100)
-  return "\(hundredths / 100)." + String(repeating: "0", count: 2 - frac.count) + frac + " %"
 }

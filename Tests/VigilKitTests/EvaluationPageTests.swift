@@ -10,18 +10,34 @@ import VigilCore
   static let hostile = ["<script>alert(1)</script>", "a\"b'c&d", "T-shirt/top"]
   static let confusion = [[5, 1, 0], [2, 7, 3], [0, 0, 4]]
 
+  static var report: EvaluationReport {
+    var r = EvaluationReport(model: "/models/<img src=x onerror=alert(1)>.vigil",
+                             dataset: "folder:/data/<b>", classNames: hostile)
+    r.confusion = confusion
+    r.images = 22
+    r.failed = 1
+    r.top1Correct = 16
+    r.top5Correct = 22
+    return r
+  }
+
+  static func prediction(_ index: Int, file: String? = nil, truth: Int, predicted: Int,
+                         score: Double? = nil) -> ImagePrediction {
+    ImagePrediction(index: index, file: file, trueClass: truth, trueLabel: hostile[truth],
+                    predicted: predicted, predictedLabel: hostile[predicted], score: score,
+                    error: nil)
+  }
+
   static func page(misses: [EvaluationPage.Miss], total: Int) -> EvaluationPage {
-    EvaluationPage(model: "<img src=x onerror=alert(1)>.vigil",
-                   provenance: [("checkpoint", "\"><script>x</script>.pth")],
-                   dataset: "folder:/data/<b>", classNames: hostile, confusion: confusion,
-                   images: 22, failed: 1, top1: 16.0 / 22, top5: 1, misses: misses,
-                   missedTotal: total)
+    EvaluationPage(report, provenance: [("checkpoint", "\"><script>x</script>.pth")],
+                   misses: misses, missedTotal: total)
   }
 
   @Test func hostileLabelsAndNamesStayText() throws {
     let gray = RGBImage(width: 4, height: 3, gray: Array(0..<12).map { UInt8($0 * 20) })
-    let miss = EvaluationPage.Miss(index: 3, item: "\"><svg onload=alert(1)>.png", truth: 1,
-                                   predicted: 0, score: 0.625, thumbnail: try Thumbnail(gray))
+    let miss = EvaluationPage.Miss(Self.prediction(3, file: "/data/b/\"><svg onload=alert(1)>.png",
+                                                   truth: 1, predicted: 0, score: 0.625),
+                                   thumbnail: try Thumbnail(gray))
     let html = Self.page(misses: [miss], total: 6).html()
     PageChecks.expectSelfContained(html)
     #expect(!html.contains("<svg onload"))
@@ -48,15 +64,8 @@ import VigilCore
     #expect(html.contains("No image was misclassified.") == false)
   }
 
-  @Test func classScoresFromTheConfusionMatrix() {
-    let s = EvaluationPage.classScores([[3, 1], [0, 0]])
-    #expect(s[0].precision == 1 && s[0].recall == 0.75)
-    #expect(s[0].f1! == 2 * 0.75 / 1.75)
-    #expect(s[1].precision == 0 && s[1].recall == nil && s[1].f1 == nil)
-  }
-
   @Test func theCapIsStatedOnThePage() {
-    let misses = (0..<3).map { EvaluationPage.Miss(index: $0, item: "#\($0)", truth: 0, predicted: 1) }
+    let misses = (0..<3).map { EvaluationPage.Miss(Self.prediction($0, truth: 0, predicted: 1)) }
     let html = Self.page(misses: misses, total: 40).html()
     #expect(PageChecks.count("<figure class=\"miss\"", in: html) == 3)
     #expect(html.contains("The first 3 of 40 misclassified images"))
@@ -66,24 +75,26 @@ import VigilCore
   /// is not their label, and their thumbnails are the IDX pixels, losslessly.
   @Test func idxMissesCarryTheirOwnPixels() throws {
     let data = try LabeledDataset.open(spec: "fashion-mnist:\(EvaluationTests.fashionMNIST)")
-    var report = EvaluationReport(classNames: data.classNames)
+    var report = EvaluationReport(model: "m.vigil", dataset: data.spec, classNames: data.classNames)
     var wrong: [Int] = []
     for i in 0..<30 {
-      let label = try data.sample(i).label
+      let label = data.label(i)
       let predicted = i % 7 == 3 ? (label + 1) % 10 : label
       if predicted != label { wrong.append(i) }
       report.images += 1
       report.confusion[label][predicted] += 1
-      report.predictions.append(predicted)
+      report.predictions.append(ImagePrediction(
+        index: i, file: nil, trueClass: label, trueLabel: data.classNames[label],
+        predicted: predicted, predictedLabel: data.classNames[predicted], score: 0.5, error: nil))
     }
-    let page = try EvaluationPage(report, dataset: data, model: "m.vigil", maxThumbnails: 3)
+    let page = try EvaluationPage(report, dataset: data, maxThumbnails: 3)
     #expect(page.missedTotal == wrong.count)
-    #expect(page.misses.map(\.index) == Array(wrong.prefix(3)))
+    #expect(page.misses.map(\.prediction.index) == Array(wrong.prefix(3)))
     for miss in page.misses {
       let t = try #require(miss.thumbnail)
       #expect(t.mime == "image/png" && t.width == 28 && t.height == 28)
-      #expect(try ImageDecoder.decode(bytes: t.bytes) == data.sample(miss.index).image)
-      #expect(miss.item == "#\(miss.index)")
+      #expect(try ImageDecoder.decode(bytes: t.bytes) == data.sample(miss.prediction.index).image)
+      #expect(miss.item == "#\(miss.prediction.index)")
     }
     let html = page.html()
     #expect(PageChecks.count("src=\"data:image/png;base64,", in: html) == 3)

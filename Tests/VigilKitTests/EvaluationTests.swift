@@ -98,9 +98,78 @@ import VigilCore
     #expect(report.top1Correct == labels.filter { $0 == 0 }.count)
     #expect(report.top5Correct == labels.filter { $0 < 5 }.count)
     #expect(report.confusion.map { $0[0] }.reduce(0, +) == 100)
-    let json = try JSONSerialization.jsonObject(with: Data(report.json(model: "m", dataset: "d").utf8)) as! [String: Any]
+    let json = try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as! [String: Any]
     #expect(json["images"] as? Int == 100)
     #expect((json["confusion"] as? [[Int]])?.count == 10)
+    // Every image: its index (no file in an IDX dataset), true and predicted class, top score.
+    let predictions = json["predictions"] as! [[String: Any]]
+    #expect(predictions.count == 100)
+    #expect(predictions[0]["index"] as? Int == 0 && predictions[0]["file"] == nil)
+    #expect(predictions[0]["true"] as? Int == labels[0] && predictions[0]["predicted"] as? Int == 0)
+    #expect(predictions[0]["true_label"] as? String == LabeledDataset.fashionMNISTClasses[labels[0]])
+    #expect(predictions[0]["predicted_label"] as? String == "T-shirt/top")
+    #expect(abs((predictions[0]["score"] as! Double) - softmax((0..<10).map { Float(-$0) })[0]) < 1e-12)
+    // Class 0 is predicted for all: precision = its share, recall 1; other classes: recall 0.
+    let perClass = json["per_class"] as! [[String: Any]]
+    let zeros = labels.filter { $0 == 0 }.count
+    #expect(perClass[0]["precision"] as? Double == Double(zeros) / 100)
+    #expect(perClass[0]["recall"] as? Double == 1)
+    #expect(perClass[1]["precision"] is NSNull && perClass[1]["recall"] as? Double == 0)
+    // The JSON reads back into the same report.
+    let back = try JSONDecoder().decode(EvaluationReport.self, from: Data(report.json().utf8))
+    #expect(back.predictions == report.predictions && back.confusion == report.confusion)
+    #expect(try back.json() == report.json())
+  }
+}
+
+@Suite struct EvaluationLabelOrderTests {
+  /// Always answers its class 0 ("zebra"), with labels not in sorted order.
+  final class Unsorted: ImageClassifier {
+    var classes: Int { 3 }
+    var labels: [String] { ["zebra", "ant", "moth/fly"] }
+    func logits(image: RGBImage) throws -> [Float] { [2, 1, 0] }
+  }
+
+  @Test func classIndicesFollowTheModelsLabelOrder() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-order-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // Sorted folder names: ant, moth_fly, zebra (the model's 1, 2, 0).
+    for (cls, n) in [("ant", 1), ("moth_fly", 2), ("zebra", 3)] {
+      let sub = dir.appendingPathComponent(cls)
+      try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+      for i in 0..<n {
+        try FileManager.default.copyItem(at: EvaluationTests.samples.appendingPathComponent("t10k-00000-ankle-boot.png"),
+                                         to: sub.appendingPathComponent("\(i).png"))
+      }
+    }
+    let data = try LabeledDataset.open(spec: "folder:" + dir.path)
+    #expect(data.classNames == ["ant", "moth_fly", "zebra"])
+    let report = try EvaluationReport.run(Unsorted(), on: data, model: "unsorted")
+    #expect(report.classNames == ["zebra", "ant", "moth/fly"])
+    // Every image is predicted zebra (0): the matrix's column 0 holds each class's count.
+    #expect(report.confusion == [[3, 0, 0], [1, 0, 0], [2, 0, 0]])
+    #expect(report.predictions.map(\.trueClass) == [1, 2, 2, 0, 0, 0])
+    #expect(report.predictions[0].file?.hasSuffix("ant/0.png") == true)
+    #expect(report.predictions.allSatisfy { $0.predicted == 0 && $0.predictedLabel == "zebra" })
+    #expect(report.perClass.map(\.recall) == [1, 0, 0])
+    #expect(report.perClass[0].precision == 0.5 && report.perClass[0].f1 == 2 * 0.5 / 1.5)
+    #expect(report.text.contains("0  zebra") && report.text.contains("2  moth/fly"))
+
+    // Compared with itself: full agreement; with another model: the differing images.
+    final class Second: ImageClassifier {
+      var classes: Int { 3 }
+      var labels: [String] { ["zebra", "ant", "moth/fly"] }
+      func logits(image: RGBImage) throws -> [Float] { [0, 1, 0] }
+    }
+    let same = try EvaluationComparison(report, report)
+    #expect(same.agree == 6 && same.differences.isEmpty && same.agreement == 1)
+    let other = try EvaluationReport.run(Second(), on: data, model: "second")
+    let diff = try EvaluationComparison(report, other)
+    #expect(diff.agree == 0 && diff.images == 6 && diff.differences.count == 6)
+    #expect(diff.differences[0].a == 0 && diff.differences[0].b == 1 && diff.differences[0].bLabel == "ant")
+    #expect(diff.text().contains("agreement 0.00 %: the same top-1 class on 0 of 6 images; 6 differ"))
+    let json = try JSONSerialization.jsonObject(with: Data(diff.json().utf8)) as! [String: Any]
+    #expect(json["agree"] as? Int == 0 && (json["differences"] as! [Any]).count == 6)
   }
 }
 

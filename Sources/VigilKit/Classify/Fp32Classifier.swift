@@ -11,6 +11,8 @@ public final class Fp32Classifier {
   public let config: NetworkConfig
   public let engine: Fp32Engine
   public let preprocessing: Preprocessing
+  /// Class names in class order (a checkpoint has none; give them from a labels file).
+  public var labels: [String] = []
 
   /// Imports `checkpoint` (`.pth` or `.safetensors`), folds it for `config` and prepares the
   /// runtime. `ema` selects `state_dict_ema` in a training checkpoint.

@@ -73,6 +73,28 @@ public enum InputFile {
     return data
   }
 
+  /// The first `count` bytes of the regular file at `path` (fewer when it is shorter).
+  public static func readPrefix(_ path: String, count: Int) throws(InputError) -> [UInt8] {
+    let fd = PathBytes.withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+    guard fd >= 0 else { throw .unreadable(path: path, reason: errnoText()) }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw .unreadable(path: path, reason: errnoText()) }
+    guard st.st_mode & S_IFMT == S_IFREG else {
+      throw .unreadable(path: path, reason: reason(OutputFile.fileKind(st.st_mode)))
+    }
+    var bytes = [UInt8](repeating: 0, count: count)
+    var done = 0
+    while done < count {
+      let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, count - done) }
+      if n < 0 && errno == EINTR { continue }
+      if n < 0 { throw .unreadable(path: path, reason: errnoText()) }
+      if n == 0 { break }
+      done += n
+    }
+    return Array(bytes.prefix(done))
+  }
+
   /// The whole regular file at `path` as bytes.
   public static func read(_ path: String, maxBytes: Int = Int.max) throws(InputError) -> [UInt8] {
     [UInt8](try readData(path, maxBytes: maxBytes))

@@ -49,6 +49,8 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
   case unreadable(path: String, reason: String)
   case labelCount(path: String, found: Int, expected: Int)
   case badTensor(path: String, reason: String)
+  /// A file given where an int8 `.vigil` model is expected is something else.
+  case notAModel(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -57,6 +59,7 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
       return "labels file \(path) has \(found) lines but the network has \(expected) classes: "
         + "give one label per line, in class order"
     case .badTensor(let path, let reason): return "\(path): \(reason)"
+    case .notAModel(let path, let reason): return "\(path): \(reason)"
     }
   }
 }

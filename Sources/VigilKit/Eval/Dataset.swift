@@ -35,6 +35,22 @@ public struct LabeledDataset {
     }
   }
 
+  /// The label of image `i` (an index into ``classNames``), without reading the image.
+  public func label(_ i: Int) -> Int {
+    switch storage {
+    case .idx(_, _, let labels): return Int(labels[i])
+    case .files(let files): return files[i].label
+    }
+  }
+
+  /// The file of image `i` for a dataset of image files; nil for images inside a dataset file.
+  public func file(_ i: Int) -> String? {
+    switch storage {
+    case .idx: return nil
+    case .files(let files): return files[i].path
+    }
+  }
+
   /// Image `i` and its label; `name` identifies it in messages.
   public func sample(_ i: Int) throws -> (image: RGBImage, label: Int, name: String) {
     switch storage {

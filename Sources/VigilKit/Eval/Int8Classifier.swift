@@ -22,6 +22,7 @@ public final class Int8Classifier: ImageClassifier {
   ///     same logits.
   public init(path: String, threads: Int = 1, isa: vgl_isa = VGL_ISA_AUTO) throws {
     try InputFile.requireRegular(path)
+    try ModelPath.requireModel(path)
     let model = try Model(path: path)
     classes = model.classes
     labels = model.labels

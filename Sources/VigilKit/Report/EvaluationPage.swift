@@ -13,77 +13,48 @@ import VigilCore
 public struct EvaluationPage: Sendable {
   /// One misclassified image of the contact sheet.
   public struct Miss: Sendable, Equatable {
-    /// Its position in the dataset.
-    public var index: Int
-    /// The file name for a `folder:` dataset, `#index` for IDX.
-    public var item: String
-    /// True and predicted class, indices into `classNames`.
-    public var truth: Int, predicted: Int
-    /// The predicted class's softmax probability, when known.
-    public var score: Double?
+    /// The image's result (true and predicted class, score, file or index).
+    public var prediction: ImagePrediction
     public var thumbnail: Thumbnail?
-    public init(index: Int, item: String, truth: Int, predicted: Int, score: Double? = nil,
-                thumbnail: Thumbnail? = nil) {
-      self.index = index; self.item = item; self.truth = truth; self.predicted = predicted
-      self.score = score; self.thumbnail = thumbnail
+    public init(_ prediction: ImagePrediction, thumbnail: Thumbnail? = nil) {
+      self.prediction = prediction
+      self.thumbnail = thumbnail
+    }
+
+    /// The file name for a `folder:` dataset, `#index` for an image inside a dataset file.
+    public var item: String {
+      prediction.file.map { ($0 as NSString).lastPathComponent } ?? "#\(prediction.index)"
     }
   }
 
-  /// Precision, recall and F1 of one class (nil where the denominator is 0).
-  public struct ClassScores: Sendable, Equatable {
-    public var precision: Double?, recall: Double?, f1: Double?
-  }
-
-  /// The model's file name (or the checkpoint's).
-  public var model: String
-  /// Where the model came from (metadata key, value), in display order.
+  public var report: EvaluationReport
+  /// Where the model came from (key, value), in display order.
   public var provenance: [(key: String, value: String)]
-  public var dataset: String
-  public var classNames: [String]
-  /// confusion[truth][predicted]
-  public var confusion: [[Int]]
-  public var images: Int
-  public var failed: Int
-  public var top1: Double
-  public var top5: Double
-  public var scores: [ClassScores]
   /// The misclassified images shown (at most the cap, in dataset order).
   public var misses: [Miss]
   /// How many images were misclassified in all.
   public var missedTotal: Int
 
-  public init(model: String, provenance: [(key: String, value: String)], dataset: String,
-              classNames: [String], confusion: [[Int]], images: Int, failed: Int, top1: Double,
-              top5: Double, misses: [Miss], missedTotal: Int) {
-    precondition(confusion.count == classNames.count
-                   && confusion.allSatisfy { $0.count == classNames.count },
+  /// A page of `report` with the given contact sheet.
+  public init(_ report: EvaluationReport, provenance: [(key: String, value: String)],
+              misses: [Miss], missedTotal: Int) {
+    precondition(report.confusion.count == report.classNames.count
+                   && report.confusion.allSatisfy { $0.count == report.classNames.count },
                  "EvaluationPage: the confusion matrix must be classes x classes")
-    self.model = model; self.provenance = provenance; self.dataset = dataset
-    self.classNames = classNames; self.confusion = confusion; self.images = images
-    self.failed = failed; self.top1 = top1; self.top5 = top5; self.misses = misses
+    self.report = report; self.provenance = provenance; self.misses = misses
     self.missedTotal = missedTotal
-    scores = Self.classScores(confusion)
   }
 
-  /// Precision, recall and F1 of every class from a confusion matrix (rows: truth).
-  static func classScores(_ confusion: [[Int]]) -> [ClassScores] {
-    confusion.indices.map { c in
-      let tp = Double(confusion[c][c])
-      let actual = Double(confusion[c].reduce(0, +))
-      let predicted = Double(confusion.reduce(0) { $0 + $1[c] })
-      let precision = predicted == 0 ? nil : tp / predicted
-      let recall = actual == 0 ? nil : tp / actual
-      var f1: Double?
-      if let p = precision, let r = recall { f1 = p + r == 0 ? 0 : 2 * p * r / (p + r) }
-      return ClassScores(precision: precision, recall: recall, f1: f1)
-    }
-  }
+  var classNames: [String] { report.classNames }
+  var confusion: [[Int]] { report.confusion }
+  /// The model's file name.
+  var model: String { (report.model as NSString).lastPathComponent }
 
   /// The page as one HTML document.
   public func html() -> String {
     var w = HTMLWriter(title: "vigil eval: \(model)", style: HTMLWriter.baseStyle + "\n" + Self.style)
     w.element("h1", text: "Evaluation of \(model)")
-    w.element("p", ["class": "note"], text: "on \(dataset)")
+    w.element("p", ["class": "note"], text: "on \(report.dataset)")
     w.open("dl", ["class": "facts"])
     for (key, value) in provenance {
       w.element("dt", text: key)
@@ -91,10 +62,11 @@ public struct EvaluationPage: Sendable {
     }
     w.close()
     w.open("div", ["class": "figures"])
-    figure(&w, id: "top1", "top-1", HTMLWriter.percent(images == 0 ? nil : top1, 2))
-    figure(&w, id: "top5", "top-5", HTMLWriter.percent(images == 0 ? nil : top5, 2))
-    figure(&w, id: "images", "images", "\(images)")
-    figure(&w, id: "failed", "unreadable", "\(failed)")
+    let none = report.images == 0
+    figure(&w, id: "top1", "top-1", HTMLWriter.percent(none ? nil : report.top1, 2))
+    figure(&w, id: "top5", "top-5", HTMLWriter.percent(none ? nil : report.top5, 2))
+    figure(&w, id: "images", "images", "\(report.images)")
+    figure(&w, id: "failed", "unreadable", "\(report.failed)")
     w.close()
     heatMap(&w)
     classBars(&w)
@@ -158,13 +130,11 @@ public struct EvaluationPage: Sendable {
     w.raw("<p class=\"legend\"><span class=\"key precision\"></span>precision "
       + "<span class=\"key recall\"></span>recall <span class=\"key f1\"></span>F1</p>\n")
     w.open("div", ["class": "classes", "id": "classes"])
-    for (c, name) in classNames.enumerated() {
-      let n = confusion[c].reduce(0, +)
+    for c in report.perClass {
       w.open("div", ["class": "class"])
-      w.element("div", ["class": "name"], text: name)
-      w.element("div", ["class": "count muted"], text: "\(n) image\(n == 1 ? "" : "s")")
-      let s = scores[c]
-      for (kind, value) in [("precision", s.precision), ("recall", s.recall), ("f1", s.f1)] {
+      w.element("div", ["class": "name"], text: c.name)
+      w.element("div", ["class": "count muted"], text: "\(c.images) image\(c.images == 1 ? "" : "s")")
+      for (kind, value) in [("precision", c.precision), ("recall", c.recall), ("f1", c.f1)] {
         bar(&w, kind: kind, value: value)
       }
       w.close()
@@ -199,19 +169,19 @@ public struct EvaluationPage: Sendable {
     w.element("p", ["class": "note", "id": "misses-note"], text: note)
     w.open("div", ["class": "sheet", "id": "sheet"])
     for miss in misses {
-      w.open("figure", ["class": "miss", "data-index": "\(miss.index)"])
+      let p = miss.prediction
+      let predicted = p.predictedLabel ?? "-"
+      w.open("figure", ["class": "miss", "data-index": "\(p.index)"])
       if let t = miss.thumbnail {
         w.void("img", ["src": t.dataURI, "width": "\(t.width)", "height": "\(t.height)",
                        "class": t.width < 64 ? "pixelated" : "photo",
-                       "alt": "\(miss.item): \(classNames[miss.truth]) taken for "
-                         + classNames[miss.predicted]])
+                       "alt": "\(miss.item): \(p.trueLabel) taken for \(predicted)"])
       }
       w.open("figcaption")
       w.element("span", ["class": "item"], text: miss.item)
-      w.element("span", ["class": "truth"], text: "true: \(classNames[miss.truth])")
+      w.element("span", ["class": "truth"], text: "true: \(p.trueLabel)")
       w.element("span", ["class": "predicted"],
-                text: "predicted: \(classNames[miss.predicted])"
-                  + (miss.score.map { " (\(HTMLWriter.fixed($0, 2)))" } ?? ""))
+                text: "predicted: \(predicted)" + (p.score.map { " (\(HTMLWriter.fixed($0, 2)))" } ?? ""))
       w.close()
       w.close()
     }
@@ -261,42 +231,36 @@ public struct EvaluationPage: Sendable {
 }
 
 extension EvaluationPage {
-  /// The page for `report`, an evaluation of the first images of `dataset`: each image whose
-  /// top-1 class is not its label becomes a miss, and the first `maxThumbnails` of them get a
-  /// thumbnail from the dataset (an IDX image as it is, a file downscaled).
+  /// The page of `report`, an evaluation of the first images of `dataset`: the images whose
+  /// top-1 class is not their true class are the misses, and the first `maxThumbnails` of them
+  /// get a thumbnail read from the dataset (an IDX image as it is, a file downscaled).
   ///
-  /// - Parameters:
-  ///   - model: the model's name for the title (its file name).
-  ///   - provenance: (key, value) lines for the header, e.g. ``provenance(of:)``.
-  public init(_ report: EvaluationReport, dataset: LabeledDataset, model: String,
+  /// - Parameter provenance: (key, value) lines for the header, e.g. ``provenance(of:)``.
+  public init(_ report: EvaluationReport, dataset: LabeledDataset,
               provenance: [(key: String, value: String)] = [], maxThumbnails: Int = 48) throws {
-    var misses: [Miss] = []
-    var total = 0
-    for (i, predicted) in report.predictions.enumerated() where predicted >= 0 {
-      let (image, truth, name) = try dataset.sample(i)
-      guard predicted != truth else { continue }
-      total += 1
-      if misses.count < maxThumbnails {
-        let item = name.hasPrefix("#") ? name : (name as NSString).lastPathComponent
-        misses.append(Miss(index: i, item: item, truth: truth, predicted: predicted,
-                           thumbnail: try Thumbnail(image)))
-      }
+    let wrong = report.predictions.filter { $0.predicted != nil && !$0.isCorrect }
+    let misses = try wrong.prefix(maxThumbnails).map { p in
+      Miss(p, thumbnail: try Thumbnail(dataset.sample(p.index).image))
     }
-    self.init(model: model, provenance: provenance, dataset: dataset.spec,
-              classNames: report.classNames, confusion: report.confusion, images: report.images,
-              failed: report.failed, top1: report.top1, top5: report.top5, misses: misses,
-              missedTotal: total)
+    self.init(report, provenance: provenance, misses: misses, missedTotal: wrong.count)
   }
 
   /// The header lines for an int8 model file: its format and the metadata `vigil quantize`
-  /// records (checkpoint, weights, calibration source and method, toolkit).
+  /// records (checkpoint, weights, calibration source and method, toolkit and its version).
   public static func provenance(of path: String) throws -> [(key: String, value: String)] {
     let model = try Model(path: path)
     var lines: [(key: String, value: String)] = [("model", "int8 .vigil, \(model.classes) classes")]
     for key in ["checkpoint", "checkpoint.weights", "calibration.source", "calibration.method",
-                "calibration.images", "calibration.bins", "calibration.percentile", "toolkit", "toolkit.version"] {
+                "calibration.images", "calibration.bins", "calibration.percentile", "toolkit",
+                VigilVersion.metadataKey] {
       if let value = model.metadata(key) { lines.append((key, value)) }
     }
     return lines
+  }
+
+  /// The header lines for an fp32 checkpoint.
+  public static func provenance(checkpoint path: String, ema: Bool) -> [(key: String, value: String)] {
+    [("model", "fp32 checkpoint"), ("checkpoint", (path as NSString).lastPathComponent),
+     ("checkpoint.weights", ema ? "state_dict_ema" : "state_dict")]
   }
 }
