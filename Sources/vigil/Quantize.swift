@@ -116,20 +116,20 @@ struct Quantize: ParsableCommand {
     print("wrote \(output): \(model.ops.count) ops, arena \(plan.arenaBytes) B (largest live set "
       + "\(plan.largestLiveBytes) B), method \(method), \(quantizer.images.count) calibration images")
     if report || reportHtml != nil {
-      let layers = try quantizer.report(model) { done, total in
+      let measured = try quantizer.report(model) { done, total in
         printError("report: \(done)/\(total) images")
       }
       if let reportHtml {
-        let page = QuantizationPage(layers, model: model, name: (output as NSString).lastPathComponent,
-                                    measuredOn: "the \(quantizer.images.count) calibration images")
+        let page = QuantizationPage(measured, model: model, name: (output as NSString).lastPathComponent)
         try OutputFile.write(Array(page.html().utf8), to: reportHtml,
                              inputs: inputs + [("model output", output)], replaceLink: false)
         printError("report: wrote \(reportHtml)")
       }
       guard report else { return }
+      let layers = measured.layers
       print("per-layer SQNR (dB), worst first:")
       for layer in layers {
-        let db = layer.sqnr.isFinite ? formatFixed(layer.sqnr, 2) : (layer.sqnr > 0 ? "inf" : "-inf")
+        let db = layer.sqnr.map { formatFixed($0, 2) } ?? "inf"
         print("  \(db.padding(toLength: 8, withPad: " ", startingAt: 0)) op \(layer.op) \(layer.name)")
       }
     }

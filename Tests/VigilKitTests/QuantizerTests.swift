@@ -179,19 +179,31 @@ enum QuantFixtures {
   }
 
   /// Per-layer SQNR: one entry per op, worst first; the int8 path stays within a
-  /// reasonable distance of fp32 everywhere (a wrong layout or scale gives about 0 dB).
+  /// reasonable distance of fp32 everywhere (a wrong layout or scale gives about 0 dB). The
+  /// JSON encoding decodes to an equal report.
   @Test func reportRanksLayersBySQNR() throws {
     let q = try QuantFixtures.quantizer(QuantFixtures.tinyA, .minmax)
     let model = try q.quantize(labels: nil)
     let report = try q.report(model)
-    #expect(report.count == model.ops.count)
-    #expect(Set(report.map(\.op)).count == model.ops.count)
-    #expect(zip(report, report.dropFirst()).allSatisfy { $0.sqnr <= $1.sqnr })
-    #expect(report.contains { $0.name == "head" })
-    for layer in report { #expect(layer.sqnr >= 10, "\(layer.name): \(layer.sqnr) dB") }
-    let stem = report.first { $0.op == 0 }!
-    #expect(stem.sqnr >= 30, "stem: \(stem.sqnr) dB")
-    print(report.prefix(5).map { "\($0.name) \($0.sqnr) dB" }.joined(separator: ", "))
+    let layers = report.layers
+    #expect(layers.count == model.ops.count)
+    #expect(report.images == q.images.count && report.imageSet == .calibration)
+    #expect(report.method == "minmax")
+    #expect(Set(layers.map(\.op)).count == model.ops.count)
+    #expect(zip(layers, layers.dropFirst()).allSatisfy { $0.sqnrOrInfinity <= $1.sqnrOrInfinity })
+    #expect(report.logits?.name == "head" && report.logits?.scale == nil)
+    for layer in layers {
+      #expect(layer.sqnrOrInfinity >= 10, "\(layer.name): \(layer.sqnrOrInfinity) dB")
+      #expect(layer.values > 0 && (0...1).contains(layer.clippedFraction))
+      if layer.kind != "head" { #expect(layer.scale == model.tensors[model.ops[layer.op].output!].scale) }
+    }
+    // minmax clips nothing on the calibration images.
+    #expect(layers.allSatisfy { $0.clipped == 0 })
+    let stem = layers.first { $0.op == 0 }!
+    #expect(stem.kind == "stem" && stem.sqnrOrInfinity >= 30, "stem: \(stem.sqnrOrInfinity) dB")
+    let decoded = try JSONDecoder().decode(QuantizationReport.self, from: report.jsonData())
+    #expect(decoded == report)
+    print(layers.prefix(5).map { "\($0.name) \($0.sqnrOrInfinity) dB" }.joined(separator: ", "))
   }
 
   @Test func weightsArePerChannelSymmetric() throws {

@@ -8,45 +8,31 @@ import Foundation
 /// chosen range clipped, under a summary of the method and the calibration. One self-contained
 /// file (``HTMLWriter``).
 public struct QuantizationPage: Sendable {
-  /// One layer of the chart.
-  public struct Layer: Sendable, Equatable {
-    /// Index of the op in the model.
-    public var op: Int
-    /// The reference module, e.g. `backbone.1.1.mixer.graph_conv`.
-    public var name: String
-    /// The op kind (`conv`, `dwconv`, `mrconv`, `stem`, `gap`, `head`).
-    public var kind: String
-    /// dB; infinite for an exact op.
-    public var sqnr: Double
-    /// The output tensor's int8 step (nil where the op has none, as the head's logits).
-    public var scale: Double?
-    /// Fraction of the observed values outside the calibrated range (nil when not measured).
-    public var clipping: Double?
-    public init(op: Int, name: String, kind: String, sqnr: Double, scale: Double?,
-                clipping: Double?) {
-      self.op = op; self.name = name; self.kind = kind; self.sqnr = sqnr; self.scale = scale
-      self.clipping = clipping
-    }
-  }
-
+  public var report: QuantizationReport
   /// The model written (its file name).
   public var model: String
   /// (key, value) lines: method, calibration source and count, checkpoint, ...
   public var summary: [(key: String, value: String)]
-  /// What the SQNR was measured on, e.g. "the 64 calibration images".
-  public var measuredOn: String
-  /// Worst first (ties by op index).
-  public var layers: [Layer]
 
-  public init(model: String, summary: [(key: String, value: String)], measuredOn: String,
-              layers: [Layer]) {
-    self.model = model; self.summary = summary; self.measuredOn = measuredOn
-    self.layers = layers.sorted { a, b in a.sqnr != b.sqnr ? a.sqnr < b.sqnr : a.op < b.op }
+  public init(_ report: QuantizationReport, model: String, summary: [(key: String, value: String)]) {
+    self.report = report; self.model = model; self.summary = summary
+  }
+
+  /// Worst first (ties by op index), as the report keeps them.
+  var layers: [QuantizationReport.Layer] { report.layers }
+
+  /// What the SQNR was measured on, e.g. "the 64 calibration images".
+  var measuredOn: String {
+    let n = report.images
+    switch report.imageSet {
+    case .calibration: return "the \(n) calibration image\(n == 1 ? "" : "s")"
+    case .heldOut: return "\(n) held-out image\(n == 1 ? "" : "s") (not used for calibration)"
+    }
   }
 
   /// The chart's full scale in dB: the best finite SQNR rounded up to 10 dB (at least 10).
   var fullScale: Double {
-    let best = layers.map(\.sqnr).filter(\.isFinite).max() ?? 0
+    let best = layers.compactMap(\.sqnr).max() ?? 0
     return max(10, (best / 10).rounded(.up) * 10)
   }
 
@@ -54,8 +40,10 @@ public struct QuantizationPage: Sendable {
   /// well-calibrated network sit around 25 to 40 dB).
   static func band(_ db: Double) -> String { db < 15 ? "poor" : (db < 25 ? "fair" : "good") }
 
-  static func decibels(_ db: Double) -> String {
-    db.isFinite ? HTMLWriter.fixed(db, 2) + " dB" : (db > 0 ? "exact" : "-inf dB")
+  /// dB with two decimals; "exact" for an op without noise (nil).
+  static func decibels(_ db: Double?) -> String {
+    guard let db else { return "exact" }
+    return db.isFinite ? HTMLWriter.fixed(db, 2) + " dB" : (db > 0 ? "exact" : "-inf dB")
   }
 
   /// The page as one HTML document.
@@ -71,12 +59,11 @@ public struct QuantizationPage: Sendable {
       w.element("dd", text: value)
     }
     w.close()
-    let finite = layers.map(\.sqnr).filter(\.isFinite)
     w.open("div", ["class": "figures"])
     for (id, label, value) in [
       ("layers", "layers", "\(layers.count)"),
       ("worst", "worst SQNR", layers.first.map { Self.decibels($0.sqnr) } ?? "-"),
-      ("median", "median SQNR", finite.isEmpty ? "-" : Self.decibels(finite.sorted()[finite.count / 2])),
+      ("median", "median SQNR", report.medianSQNR.map { Self.decibels($0) } ?? "-"),
     ] {
       w.open("div", ["class": "figure", "id": id])
       w.element("b", text: value)
@@ -100,26 +87,27 @@ public struct QuantizationPage: Sendable {
       w.text(" ")
       w.element("span", ["class": "kind"], text: layer.kind)
       w.close()
-      let fraction = layer.sqnr.isFinite ? min(max(layer.sqnr / fullScale, 0), 1) : 1
+      let fraction = layer.sqnr.map { min(max($0 / fullScale, 0), 1) } ?? 1
       w.open("svg", ["class": "track", "viewBox": "0 0 100 10", "preserveAspectRatio": "none",
                      "role": "img", "aria-label": "SQNR \(Self.decibels(layer.sqnr))"])
-      w.void("rect", ["class": "bar \(layer.sqnr.isFinite ? Self.band(layer.sqnr) : "good")",
+      w.void("rect", ["class": "bar \(layer.sqnr.map(Self.band) ?? "good")",
                       "x": "0", "y": "0", "height": "10",
                       "width": HTMLWriter.fixed(100 * fraction, 2)])
       w.close()
       w.element("span", ["class": "db"], text: Self.decibels(layer.sqnr))
       w.element("span", ["class": "scale"],
-                text: layer.scale.map { String(format: "%.4g", $0) } ?? "-")
-      w.element("span", ["class": "clip"], text: layer.clipping.map {
+                text: layer.scale.map { String(format: "%.4g", Double($0)) } ?? "-")
+      // The head's float logits have no int8 range to clip.
+      let clipped = layer.kind == "head" ? nil : layer.clippedFraction
+      w.element("span", ["class": "clip"], text: clipped.map {
         $0 > 0 && $0 < 0.0001 ? "< 0.01 %" : HTMLWriter.percent($0, 2)
       } ?? "-")
       w.close()
     }
     w.close()
-    if layers.contains(where: { $0.clipping == nil }) {
-      w.element("p", ["class": "note"], text: "\u{2018}-\u{2019} under clipped: not measured for "
-        + "that layer.")
-    }
+    w.element("p", ["class": "note"], text: "scale: the output's int8 step in real units per "
+      + "code; clipped: the share of the fp32 outputs more than half a step outside the range "
+      + "the codes cover (none for the head's float logits).")
     return w.finish()
   }
 
@@ -149,20 +137,10 @@ public struct QuantizationPage: Sendable {
 }
 
 extension QuantizationPage {
-  /// The page for the SQNR of `model`'s layers, with each op's output scale, the clipped share
-  /// (`clipping[op]`, when measured) and a summary from the model's metadata.
+  /// The page of `report` on `model`, with a summary from the model's metadata.
   ///
-  /// - Parameters:
-  ///   - name: the model's file name, for the title.
-  ///   - measuredOn: what the SQNR was measured on, e.g. "the 64 calibration images".
-  public init(_ sqnr: [LayerSQNR], model: QuantizedModel, name: String, measuredOn: String,
-              clipping: [Int: Double] = [:]) {
-    let layers = sqnr.map { l in
-      let op = model.ops[l.op]
-      return Layer(op: l.op, name: l.name, kind: Self.kindName(op.kind), sqnr: l.sqnr,
-                   scale: op.output.map { Double(model.tensors[$0].scale) },
-                   clipping: clipping[l.op])
-    }
+  /// - Parameter name: the model's file name, for the title.
+  public init(_ report: QuantizationReport, model: QuantizedModel, name: String) {
     var summary: [(key: String, value: String)] = []
     for (key, label) in [("calibration.method", "method"), ("calibration.percentile", "percentile"),
                          ("calibration.bins", "histogram bins"),
@@ -173,17 +151,6 @@ extension QuantizationPage {
     }
     summary.append(("model", "\(model.ops.count) ops, \(model.config.classes) classes, arena "
       + "\(model.arenaBytes) B"))
-    self.init(model: name, summary: summary, measuredOn: measuredOn, layers: layers)
-  }
-
-  static func kindName(_ kind: QuantizedModel.OpKind) -> String {
-    switch kind {
-    case .stem: return "stem"
-    case .conv: return "conv"
-    case .dwconv: return "dwconv"
-    case .mrconv: return "mrconv"
-    case .gap: return "gap"
-    case .head: return "head"
-    }
+    self.init(report, model: name, summary: summary)
   }
 }
