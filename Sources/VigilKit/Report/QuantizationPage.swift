@@ -132,6 +132,8 @@ public struct QuantizationPage: Sendable {
       .layer .lname, .layer svg.track { grid-column: 1 / -1; }
       .layer .db { text-align: left; }
       .layer.head { display: none; }
+      .layer .scale::before { content: "scale "; color: var(--muted); }
+      .layer .clip::before { content: "clipped "; color: var(--muted); }
     }
     """
 }
