@@ -110,3 +110,63 @@ import VigilCore
     #expect(back.width == 96 && back.height == 96)
   }
 }
+
+/// `vigil eval --html` run as a user would, on a `folder:` dataset built from the bundled
+/// samples (one folder per label, "_" for "/"), with one sample filed under the wrong class
+/// and a colour photo filed under two classes, so both thumbnail kinds are on the page.
+@Suite struct EvaluationPageCLITests {
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+  static let model = root.appendingPathComponent("weights/fashion-mnist/mobilevigv2-fmnist.vigil").path
+
+  @Test func folderDatasetPageHasEveryMissWithItsThumbnail() throws {
+    let fm = FileManager.default
+    let dir = fm.temporaryDirectory.appendingPathComponent("vigil-html-\(getpid())")
+    try? fm.removeItem(at: dir)
+    defer { try? fm.removeItem(at: dir) }
+    let data = dir.appendingPathComponent("data")
+    let labels = LabeledDataset.fashionMNISTClasses.map { $0.replacingOccurrences(of: "/", with: "_") }
+    for l in labels { try fm.createDirectory(at: data.appendingPathComponent(l), withIntermediateDirectories: true) }
+    let samples = Self.root.appendingPathComponent("Tests/Fixtures/samples")
+    let index = try String(contentsOf: samples.appendingPathComponent("index.txt"), encoding: .utf8)
+    for line in index.split(separator: "\n") {
+      let f = line.split(separator: " ")
+      let name = String(f[0]), label = Int(f[2])!
+      // Test image 0 is an ankle boot: filed as a bag, it is a miss whatever the model says.
+      let folder = name.hasPrefix("t10k-00000-") ? labels[8] : labels[label]
+      try fm.copyItem(at: samples.appendingPathComponent(name),
+                      to: data.appendingPathComponent(folder).appendingPathComponent(name))
+    }
+    let photo = Self.root.appendingPathComponent("Tests/Fixtures/images/chroma422.jpg")
+    for (folder, name) in [(labels[3], "photo-a.jpg"), (labels[4], "photo-b.jpg")] {
+      try fm.copyItem(at: photo, to: data.appendingPathComponent(folder).appendingPathComponent(name))
+    }
+    let page = dir.appendingPathComponent("report.html").path
+    let r = try CLI.run(["eval", Self.model, "--dataset", "folder:" + data.path, "--json", "--html", page])
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+    let predictions = json["predictions"] as! [[String: Any]]
+    let misses = predictions.filter { ($0["predicted"] as? Int) != ($0["true"] as! Int) }
+    let html = try String(contentsOfFile: page, encoding: .utf8)
+    PageChecks.expectSelfContained(html)
+    #expect(PageChecks.count("<figure class=\"miss\"", in: html) == misses.count)
+    #expect(html.contains("All \(misses.count) misclassified images, in dataset order."))
+    for m in misses {
+      let file = ((m["file"] as! String) as NSString).lastPathComponent
+      #expect(html.contains("<span class=\"item\">\(file)</span>"), "\(file)")
+    }
+    #expect(html.contains("<span class=\"item\">t10k-00000-ankle-boot.png</span>"))
+    #expect(PageChecks.count("src=\"data:image/jpeg;base64,", in: html) >= 1)
+    #expect(PageChecks.count("src=\"data:image/png;base64,", in: html) >= 1)
+    #expect(PageChecks.texts(html, tag: "td", classPrefix: "cell").map { Int($0)! }
+              == (json["confusion"] as! [[Int]]).flatMap { $0 })
+  }
+
+  @Test func anHTMLOutputOverAnInputIsRefusedBeforeAnyWork() throws {
+    let r = try CLI.run(["eval", Self.model, "--dataset", "fashion-mnist:\(EvaluationTests.fashionMNIST)",
+                         "--limit", "5", "--html", Self.model])
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("destroy an input"), "\(r.stderr)")
+    #expect(!r.stderr.contains("eval: 5/5"), "evaluated before refusing: \(r.stderr)")
+  }
+}
