@@ -55,30 +55,16 @@ public struct EvaluationPage: Sendable {
     var w = HTMLWriter(title: "vigil eval: \(model)", style: HTMLWriter.baseStyle + "\n" + Self.style)
     w.element("h1", text: "Evaluation of \(model)")
     w.element("p", ["class": "note"], text: "on \(report.dataset)")
-    w.open("dl", ["class": "facts"])
-    for (key, value) in provenance {
-      w.element("dt", text: key)
-      w.element("dd", text: value)
-    }
-    w.close()
-    w.open("div", ["class": "figures"])
+    w.facts(provenance)
     let none = report.images == 0
-    figure(&w, id: "top1", "top-1", HTMLWriter.percent(none ? nil : report.top1, 2))
-    figure(&w, id: "top5", "top-5", HTMLWriter.percent(none ? nil : report.top5, 2))
-    figure(&w, id: "images", "images", "\(report.images)")
-    figure(&w, id: "failed", "unreadable", "\(report.failed)")
-    w.close()
+    w.figures([("top1", "top-1", HTMLWriter.percent(none ? nil : report.top1, 2)),
+               ("top5", "top-5", HTMLWriter.percent(none ? nil : report.top5, 2)),
+               ("images", "images", "\(report.images)"),
+               ("failed", "unreadable", "\(report.failed)")])
     heatMap(&w)
     classBars(&w)
     contactSheet(&w)
     return w.finish()
-  }
-
-  private func figure(_ w: inout HTMLWriter, id: String, _ label: String, _ value: String) {
-    w.open("div", ["class": "figure", "id": id])
-    w.element("b", text: value)
-    w.text(label)
-    w.close()
   }
 
   /// The confusion matrix: rows are the true class, columns the prediction; each cell holds its
@@ -199,8 +185,6 @@ public struct EvaluationPage: Sendable {
     table.confusion td { min-width: 2.6em; height: 2.3em; text-align: center; padding: 0 4px;
                          border: 1px solid #fff; }
     table.confusion td.total { color: var(--muted); border: 0; }
-    p.legend .key { display: inline-block; width: 12px; height: 12px; border-radius: 2px;
-                    margin: 0 4px 0 10px; vertical-align: -1px; }
     .key.precision, rect.precision { background: #4c78a8; fill: #4c78a8; }
     .key.recall, rect.recall { background: #f58518; fill: #f58518; }
     .key.f1, rect.f1 { background: #54a24b; fill: #54a24b; }
@@ -211,7 +195,7 @@ public struct EvaluationPage: Sendable {
     .metric { display: grid; grid-template-columns: 5.5em 1fr 4.5em; align-items: center; gap: 6px; }
     .metric .label { color: var(--muted); font-size: .9em; }
     .metric .value { text-align: right; font-variant-numeric: tabular-nums; }
-    svg.track { width: 100%; height: 10px; background: #eef1f4; border-radius: 2px; }
+    svg.track { height: 10px; }
     .sheet { display: grid; grid-template-columns: repeat(auto-fill, minmax(118px, 1fr)); gap: 10px; }
     figure.miss { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 6px;
                   text-align: center; }

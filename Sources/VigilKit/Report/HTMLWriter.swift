@@ -54,6 +54,28 @@ struct HTMLWriter {
     html += "<\(tag)\(Self.attributes(attributes))/>"
   }
 
+  /// A `<dl class="facts">` of (key, value) lines, both escaped.
+  mutating func facts(_ pairs: [(key: String, value: String)]) {
+    open("dl", ["class": "facts"])
+    for (key, value) in pairs {
+      element("dt", text: key)
+      element("dd", text: value)
+    }
+    close()
+  }
+
+  /// A row of summary figures: each a box with `id`, the value large over its label.
+  mutating func figures(_ items: [(id: String, label: String, value: String)]) {
+    open("div", ["class": "figures"])
+    for item in items {
+      open("div", ["class": "figure", "id": item.id])
+      element("b", text: item.value)
+      text(item.label)
+      close()
+    }
+    close()
+  }
+
   /// Closes whatever is still open and returns the page.
   mutating func finish() -> String {
     while !stack.isEmpty { close() }
@@ -123,10 +145,9 @@ struct HTMLWriter {
     .figure { border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; min-width: 130px; }
     .figure b { display: block; font-size: 1.7em; }
     .scroll { overflow-x: auto; }
-    table.data { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-    table.data th, table.data td { padding: 3px 8px; border-bottom: 1px solid var(--line); text-align: right; }
-    table.data th:first-child, table.data td:first-child { text-align: left; }
-    svg text { font: 12px system-ui, sans-serif; fill: var(--ink); }
+    p.legend .key { display: inline-block; width: 12px; height: 12px; border-radius: 2px;
+                    margin: 0 4px 0 10px; vertical-align: -1px; }
+    svg.track { width: 100%; background: #eef1f4; border-radius: 2px; }
     @media (max-width: 600px) {
       body { padding: 10px; font-size: 14px; }
       .figure { min-width: 0; flex: 1 1 40%; }

@@ -53,24 +53,10 @@ public struct QuantizationPage: Sendable {
     w.element("p", ["class": "note"], text: "Per-layer SQNR of the int8 model against the fp32 "
       + "network on \(measuredOn). Errors add up through the network, so a layer's SQNR "
       + "counts everything before it.")
-    w.open("dl", ["class": "facts"])
-    for (key, value) in summary {
-      w.element("dt", text: key)
-      w.element("dd", text: value)
-    }
-    w.close()
-    w.open("div", ["class": "figures"])
-    for (id, label, value) in [
-      ("layers", "layers", "\(layers.count)"),
-      ("worst", "worst SQNR", layers.first.map { Self.decibels($0.sqnr) } ?? "-"),
-      ("median", "median SQNR", report.medianSQNR.map { Self.decibels($0) } ?? "-"),
-    ] {
-      w.open("div", ["class": "figure", "id": id])
-      w.element("b", text: value)
-      w.text(label)
-      w.close()
-    }
-    w.close()
+    w.facts(summary)
+    w.figures([("layers", "layers", "\(layers.count)"),
+               ("worst", "worst SQNR", layers.first.map { Self.decibels($0.sqnr) } ?? "-"),
+               ("median", "median SQNR", report.medianSQNR.map { Self.decibels($0) } ?? "-")])
     w.element("h2", text: "SQNR per layer, worst first")
     w.raw("<p class=\"legend\"><span class=\"key poor\"></span>under 15 dB "
       + "<span class=\"key fair\"></span>15 to 25 dB <span class=\"key good\"></span>25 dB and "
@@ -112,8 +98,6 @@ public struct QuantizationPage: Sendable {
   }
 
   static let style = """
-    p.legend .key { display: inline-block; width: 12px; height: 12px; border-radius: 2px;
-                    margin: 0 4px 0 10px; vertical-align: -1px; }
     .key.poor, rect.poor { background: #d62728; fill: #d62728; }
     .key.fair, rect.fair { background: #f2a81d; fill: #f2a81d; }
     .key.good, rect.good { background: #2e8b57; fill: #2e8b57; }
@@ -126,7 +110,7 @@ public struct QuantizationPage: Sendable {
     .layer .kind { color: var(--muted); font-size: .85em; border: 1px solid var(--line);
                    border-radius: 3px; padding: 0 3px; }
     .layer .db, .layer .scale, .layer .clip { text-align: right; }
-    svg.track { width: 100%; height: 12px; background: #eef1f4; border-radius: 2px; }
+    svg.track { height: 12px; }
     @media (max-width: 600px) {
       .layer { grid-template-columns: 1fr 1fr 1fr; gap: 2px 8px; padding: 6px 0; }
       .layer .lname, .layer svg.track { grid-column: 1 / -1; }
