@@ -110,7 +110,7 @@ struct Eval: ParsableCommand {
       print(json ? try report.json() : report.text)
     }
     if let html {
-      let page = try EvaluationPage(report, dataset: data, provenance: checkpoint == nil
+      let page = EvaluationPage(report, dataset: data, provenance: try checkpoint == nil
         ? EvaluationPage.provenance(of: name) : EvaluationPage.provenance(checkpoint: name, ema: ema))
       try OutputFile.write(Array(page.html().utf8), to: html, inputs: inputs, replaceLink: false)
       printError("eval: wrote \(html)")

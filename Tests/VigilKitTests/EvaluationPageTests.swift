@@ -1,6 +1,7 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 
+import CVigilIO
 import Foundation
 import Testing
 import VigilCore
@@ -87,7 +88,7 @@ import VigilCore
         index: i, file: nil, trueClass: label, trueLabel: data.classNames[label],
         predicted: predicted, predictedLabel: data.classNames[predicted], score: 0.5, error: nil))
     }
-    let page = try EvaluationPage(report, dataset: data, maxThumbnails: 3)
+    let page = EvaluationPage(report, dataset: data, maxThumbnails: 3)
     #expect(page.missedTotal == wrong.count)
     #expect(page.misses.map(\.prediction.index) == Array(wrong.prefix(3)))
     for miss in page.misses {
@@ -99,6 +100,32 @@ import VigilCore
     let html = page.html()
     #expect(PageChecks.count("src=\"data:image/png;base64,", in: html) == 3)
     #expect(html.contains("The first 3 of \(wrong.count) misclassified images"))
+  }
+
+  @Test func aMissWithoutItsImageSaysWhy() {
+    let miss = EvaluationPage.Miss(Self.prediction(0, file: "/d/a/gone.png", truth: 0, predicted: 1),
+                                   thumbnailError: "/d/a/gone.png <does not exist>")
+    let html = Self.page(misses: [miss], total: 1).html()
+    #expect(html.contains("<span class=\"nothumb\">no thumbnail: /d/a/gone.png &lt;does not exist&gt;</span>"))
+    #expect(!html.contains("<img"))
+  }
+
+  /// vgl_io_encode_png refuses what it cannot write, with the reason, and never overruns.
+  @Test func pngEncoderErrors() {
+    let gray = [UInt8](repeating: 7, count: 16 * 16)
+    var out = [UInt8](repeating: 0, count: 8)
+    var length = 99
+    var msg = [CChar](repeating: 0, count: 200)
+    func text() -> String { String(decoding: msg.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+    #expect(vgl_io_encode_png(gray, 16, 16, 1, &out, out.count, &length, &msg, msg.count) == VGL_IO_E_TOO_BIG)
+    #expect(text().contains("the buffer holds 8"), "\(text())")
+    #expect(length == 0)
+    #expect(vgl_io_encode_png(gray, 16, 16, 2, &out, out.count, &length, &msg, msg.count) == VGL_IO_E_ARGUMENT)
+    #expect(vgl_io_encode_png(gray, 0, 16, 1, &out, out.count, &length, &msg, msg.count) == VGL_IO_E_DIMENSIONS)
+    #expect(vgl_io_encode_png(gray, 16, 16, 1, nil, 0, &length, &msg, msg.count) == VGL_IO_E_ARGUMENT)
+    out = [UInt8](repeating: 0, count: 1024)
+    #expect(vgl_io_encode_png(gray, 16, 16, 1, &out, out.count, &length, &msg, msg.count) == VGL_IO_OK)
+    #expect(length > 8 && length < 1024 && Array(out.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
   }
 
   @Test func colourPhotosAreDownscaledToJPEG() throws {

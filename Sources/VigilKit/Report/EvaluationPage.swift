@@ -16,9 +16,13 @@ public struct EvaluationPage: Sendable {
     /// The image's result (true and predicted class, score, file or index).
     public var prediction: ImagePrediction
     public var thumbnail: Thumbnail?
-    public init(_ prediction: ImagePrediction, thumbnail: Thumbnail? = nil) {
+    /// Why there is no thumbnail (the image could not be read again), shown in its place.
+    public var thumbnailError: String?
+    public init(_ prediction: ImagePrediction, thumbnail: Thumbnail? = nil,
+                thumbnailError: String? = nil) {
       self.prediction = prediction
       self.thumbnail = thumbnail
+      self.thumbnailError = thumbnailError
     }
 
     /// The file name for a `folder:` dataset, `#index` for an image inside a dataset file.
@@ -162,6 +166,8 @@ public struct EvaluationPage: Sendable {
         w.void("img", ["src": t.dataURI, "width": "\(t.width)", "height": "\(t.height)",
                        "class": t.width < 64 ? "pixelated" : "photo",
                        "alt": "\(miss.item): \(p.trueLabel) taken for \(predicted)"])
+      } else if let why = miss.thumbnailError {
+        w.element("span", ["class": "nothumb"], text: "no thumbnail: \(why)")
       }
       w.open("figcaption")
       w.element("span", ["class": "item"], text: miss.item)
@@ -204,6 +210,9 @@ public struct EvaluationPage: Sendable {
     figure.miss figcaption { font-size: .8em; line-height: 1.3; overflow-wrap: anywhere; }
     figure.miss figcaption span { display: block; }
     figure.miss .item { color: var(--muted); }
+    figure.miss .nothumb { display: flex; align-items: center; justify-content: center;
+                           width: 84px; height: 84px; margin: 0 auto; font-size: .75em;
+                           background: #f6f7f9; color: var(--muted); overflow: hidden; }
     figure.miss .predicted { color: #b3261e; }
     @media (max-width: 600px) {
       .classes { grid-template-columns: 1fr; }
@@ -221,10 +230,16 @@ extension EvaluationPage {
   ///
   /// - Parameter provenance: (key, value) lines for the header, e.g. ``provenance(of:)``.
   public init(_ report: EvaluationReport, dataset: LabeledDataset,
-              provenance: [(key: String, value: String)] = [], maxThumbnails: Int = 48) throws {
+              provenance: [(key: String, value: String)] = [], maxThumbnails: Int = 48) {
     let wrong = report.predictions.filter { $0.predicted != nil && !$0.isCorrect }
-    let misses = try wrong.prefix(maxThumbnails).map { p in
-      Miss(p, thumbnail: try Thumbnail(dataset.sample(p.index).image))
+    // An image read once for the evaluation may have changed or gone since: the page then
+    // says so in its place rather than failing.
+    let misses = wrong.prefix(maxThumbnails).map { p in
+      do {
+        return Miss(p, thumbnail: try Thumbnail(dataset.sample(p.index).image))
+      } catch {
+        return Miss(p, thumbnailError: "\(error)")
+      }
     }
     self.init(report, provenance: provenance, misses: misses, missedTotal: wrong.count)
   }
