@@ -57,6 +57,10 @@ struct Quantize: ParsableCommand {
       throw ValidationError("Unknown --method '\(method)': use minmax, percentile, entropy or mse.")
     }
     if let calibCount { try OptionRange.check("--calib-count", calibCount, OptionRange.calibCount) }
+    if let reportHtml, URL(fileURLWithPath: reportHtml).standardizedFileURL
+      == URL(fileURLWithPath: output).standardizedFileURL {
+      throw ValidationError("--report-html and -o both name \(reportHtml): give the page another file.")
+    }
     if !(percentile > 50 && percentile <= 100) {
       throw ValidationError("--percentile must be in (50, 100], got \(percentile).")
     }

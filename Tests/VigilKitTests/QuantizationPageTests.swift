@@ -54,3 +54,39 @@ import Testing
               .contains("on 1 held-out image (not used for calibration)"))
   }
 }
+
+/// `vigil quantize --report-html` run as a user would, on the shipped checkpoint.
+@Suite struct QuantizationPageCLITests {
+  static let weights = EvaluationPageCLITests.root.appendingPathComponent("weights/fashion-mnist")
+  static func arguments(output: String, page: String) -> [String] {
+    ["quantize", "--checkpoint", weights.appendingPathComponent("mobilevigv2-fmnist.safetensors").path,
+     "--config", weights.appendingPathComponent("mobilevigv2-fmnist.config.json").path,
+     "--calib", "fashion-mnist:\(EvaluationTests.fashionMNIST):train", "--calib-count", "4",
+     "-o", output, "--report-html", page]
+  }
+
+  @Test func thePageHasOneBarPerOpOfTheModelWritten() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-qhtml-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let output = dir.appendingPathComponent("m.vigil").path, page = dir.appendingPathComponent("q.html").path
+    let r = try CLI.run(Self.arguments(output: output, page: page))
+    #expect(r.status == 0, "\(r.stderr)")
+    let ops = try #require(r.stdout.firstMatch(of: /(\d+) ops/).map { Int($0.1)! })
+    let html = try String(contentsOfFile: page, encoding: .utf8)
+    PageChecks.expectSelfContained(html)
+    #expect(PageChecks.count("<rect class=\"bar ", in: html) == ops)
+    #expect(html.contains("on the 4 calibration images"))
+    #expect(html.contains("<dt>method</dt><dd>mse</dd>"))
+  }
+
+  @Test func aPageOverTheModelIsRefusedBeforeAnyWork() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-qhtml2-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let output = dir.appendingPathComponent("m.vigil").path
+    let r = try CLI.run(Self.arguments(output: output, page: output))
+    #expect(r.status != 0)
+    #expect(!FileManager.default.fileExists(atPath: output), "the model was written: \(r.stderr)")
+  }
+}
