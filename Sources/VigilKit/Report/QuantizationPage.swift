@@ -109,10 +109,10 @@ public struct QuantizationPage: Sendable {
     .layer .op { color: var(--muted); }
     .layer .kind { color: var(--muted); font-size: .85em; border: 1px solid var(--line);
                    border-radius: 3px; padding: 0 3px; }
-    .layer .db, .layer .scale, .layer .clip { text-align: right; }
+    .layer .db, .layer .scale, .layer .clip { text-align: right; white-space: nowrap; }
     svg.track { height: 12px; }
     @media (max-width: 600px) {
-      .layer { grid-template-columns: 1fr 1fr 1fr; gap: 2px 8px; padding: 6px 0; }
+      .layer { grid-template-columns: auto 1fr auto; gap: 2px 10px; padding: 6px 0; }
       .layer .lname, .layer svg.track { grid-column: 1 / -1; }
       .layer .db { text-align: left; }
       .layer.head { display: none; }
