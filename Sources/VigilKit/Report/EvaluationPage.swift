@@ -8,7 +8,8 @@ import VigilCore
 /// the confusion matrix as a heat map, per-class precision, recall and F1 as bars, and a
 /// contact sheet of misclassified images. One self-contained file (``HTMLWriter``).
 ///
-///     let page = try EvaluationPage(report, dataset: data, model: "fmnist.vigil")
+///     let report = try EvaluationReport.run(classifier, on: data, model: "fmnist.vigil")
+///     let page = EvaluationPage(report, dataset: data, provenance: try EvaluationPage.provenance(of: "fmnist.vigil"))
 ///     try OutputFile.write(Array(page.html().utf8), to: "eval.html", inputs: [], replaceLink: false)
 public struct EvaluationPage: Sendable {
   /// One misclassified image of the contact sheet.
