@@ -4,9 +4,8 @@
 # loader, the Swift parsers, the image decoders and the IDX reader, the Embedded-Swift check
 # of the core and the daemon, the daemon on the kernel's vivid camera in qemu-system, the
 # Swift test suite (which runs the built CLI too), a short soak of the daemon, the HTTP status
-# checks, the eval and quantize HTML reports in headless Chromium, and the board firmware
-# built for x86-64, aarch64 and armv7 and compared with the host CLI byte for byte
-# (Tools/firmware-check.sh), then run on vivid in arm64 and armmp guests.
+# checks, and the board firmware built for x86-64, aarch64 and armv7 and compared with the host
+# CLI byte for byte (Tools/firmware-check.sh), then run on vivid in arm64 and armmp guests.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
