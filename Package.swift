@@ -54,7 +54,7 @@ let package = Package(
       dependencies: ["VigilCore", "CVigilSys", "CVigilIO", "CKernels"],
       path: "Sources/VigilDaemon"
     ),
-    // Full-Swift toolkit: checkpoint import, folding, planning, classification.
+    // Full-Swift toolkit: checkpoint import, folding, planning, classification, HTML reports.
     .target(
       name: "VigilKit",
       dependencies: ["VigilCore", "CKernels", "CVigilIO"],

@@ -46,6 +46,8 @@ echo "== HTTP status: hostile clients smoke (1,000 requests, 20 slow clients; fu
 VIGIL="$(swift build --show-bin-path)/vigil" python3 Tools/http-load.py --smoke
 echo "== HTTP status: headless Chromium loads the live page"
 VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/browser-check.sh
+echo "== HTML reports: headless Chromium opens eval --html and quantize --report-html (about 15 s)"
+VIGIL="$(swift build --show-bin-path)/vigil" bash Tools/report-check.sh
 echo "== Board firmware (Embedded Swift: x86-64 native, aarch64 and armv7 under qemu, vs the host CLI; full-size Ti on photos)"
 bash Tools/make-ti-model.sh --random   # firmware-check.sh, plus a full-size Ti on 8 photos
 echo "== The board binary on a real V4L2 driver (vivid in qemu-system-aarch64 / -arm -M virt, about 40-55 s each)"

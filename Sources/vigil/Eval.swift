@@ -47,6 +47,9 @@ struct Eval: ParsableCommand {
   @Flag(help: "Print the report as one JSON object (classes, per-class metrics, confusion matrix, and each image's true and predicted class with the top score; with --compare, both reports, the agreement and the differing images).")
   var json = false
 
+  @Option(help: ArgumentHelp("Also write the report as one self-contained HTML page (accuracy, confusion heat map, per-class bars, misclassified images; with --compare, of the first model).", valueName: "file"))
+  var html: String?
+
   /// Whether `path` names a checkpoint (by its bytes or name), not a .vigil model.
   static func isCheckpoint(_ path: String) -> Bool { ModelPath.kind(path) == .checkpoint }
 
@@ -75,6 +78,9 @@ struct Eval: ParsableCommand {
 
   func run() throws {
     let name = checkpoint ?? model!
+    let inputs = [("model", name)] + (compare.map { [("model", $0)] } ?? [])
+      + (labels.map { [("labels file", $0)] } ?? []) + data.files.map { ("dataset file", $0) }
+    if let html { try OutputFile.check(html, inputs: inputs, replaceLink: false) }
     let first = try classifier(name, checkpoint: checkpoint != nil)
     let second = try compare.map { try classifier($0, checkpoint: Self.isCheckpoint($0)) }
     let data = try LabeledDataset.open(spec: dataset)
@@ -100,6 +106,12 @@ struct Eval: ParsableCommand {
       print(json ? try comparison.json() : comparison.text())
     } else {
       print(json ? try report.json() : report.text)
+    }
+    if let html {
+      let page = EvaluationPage(report, dataset: data, provenance: try checkpoint == nil
+        ? EvaluationPage.provenance(of: name) : EvaluationPage.provenance(checkpoint: name, ema: ema))
+      try OutputFile.write(Array(page.html().utf8), to: html, inputs: inputs, replaceLink: false)
+      printError("eval: wrote \(html)")
     }
     if failed > 0 {
       printError("\(failed) image(s) could not be read or classified")

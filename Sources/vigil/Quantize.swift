@@ -54,6 +54,9 @@ struct Quantize: ParsableCommand {
   @Option(help: "With --report-images: use this many evenly spaced images (1 ... 100000; default: all, at most 1000).")
   var reportCount: Int?
 
+  @Option(help: ArgumentHelp("Write the per-layer report as one self-contained HTML page (SQNR bars worst first, each layer's scale and clipping).", valueName: "file"))
+  var reportHtml: String?
+
   @Flag(name: .shortAndLong, help: "Print no progress.")
   var quiet = false
 
@@ -72,8 +75,12 @@ struct Quantize: ParsableCommand {
     if reportCount != nil && reportImages == nil {
       throw ValidationError("--report-count goes with --report-images.")
     }
-    if reportImages != nil && !report && reportJson == nil {
-      throw ValidationError("--report-images chooses the images of the report: give --report or --report-json too.")
+    if reportImages != nil && !report && reportJson == nil && reportHtml == nil {
+      throw ValidationError("--report-images chooses the images of the report: give --report, --report-json or --report-html too.")
+    }
+    if let reportHtml, URL(fileURLWithPath: reportHtml).standardizedFileURL
+      == URL(fileURLWithPath: output).standardizedFileURL {
+      throw ValidationError("--report-html and -o both name \(reportHtml): give the page another file.")
     }
     if !(percentile > 50 && percentile <= 100) {
       throw ValidationError("--percentile must be in (50, 100], got \(percentile).")
@@ -89,12 +96,19 @@ struct Quantize: ParsableCommand {
     request.percentile = percentile
     request.labels = labels
     request.replaceLink = replaceLink
-    request.report = report
+    request.report = report || reportHtml != nil
     request.reportImages = reportImages
     request.reportImageCount = reportCount
     request.reportJSON = reportJson
     request.verbose = network.verbose
     let pipeline = try QuantizePipeline(request)
+    // The page's file, checked before any work against every file the command reads or writes.
+    var pageInputs: [(role: String, path: String)] = [("checkpoint", checkpoint), ("model output", output)]
+    if let labels { pageInputs.append(("labels file", labels)) }
+    if let reportJson { pageInputs.append(("report JSON", reportJson)) }
+    pageInputs += pipeline.images.files.map { ("calibration file", $0) }
+    pageInputs += (pipeline.reportImages?.files ?? []).map { ("report image", $0) }
+    if let reportHtml { try OutputFile.check(reportHtml, inputs: pageInputs, replaceLink: replaceLink) }
     var progress = ProgressOutput(quiet: quiet)
     let result = try pipeline.run { event in
       switch event {
@@ -111,6 +125,11 @@ struct Quantize: ParsableCommand {
       + "(largest live set \(result.plan.largestLiveBytes) B), method \(method), "
       + "\(result.calibrationImages) calibration images")
     if let json = reportJson { print("wrote \(json): the per-layer report") }
+    if let reportHtml, let r = result.report {
+      let page = QuantizationPage(r, model: result.model, name: (output as NSString).lastPathComponent)
+      try OutputFile.write(Array(page.html().utf8), to: reportHtml, inputs: pageInputs, replaceLink: replaceLink)
+      print("wrote \(reportHtml): the per-layer report page")
+    }
     if report, let r = result.report {
       print(Self.text(r, layers: network.verbose ? r.layers.count : Self.reportLayers),
             terminator: "")

@@ -156,6 +156,17 @@ vgl_io_status vgl_io_encode_jpeg(const uint8_t *rgb, uint32_t width, uint32_t he
                                  int quality, uint8_t *out, size_t cap, size_t *len_out,
                                  char *msg, size_t msg_cap);
 
+/// Encodes 8-bit gray (`channels` 1) or RGB (`channels` 3) pixels, `width * height * channels`
+/// bytes with rows top to bottom, as a PNG into the caller's buffer `out` of `cap` bytes;
+/// `*len_out` is the encoded size. Fails with VGL_IO_E_TOO_BIG when the PNG does not fit `cap`
+/// (the message gives the size needed), VGL_IO_E_DIMENSIONS for sides of 0 or above
+/// VGL_IO_MAX_SIDE, VGL_IO_E_ARGUMENT for another channel count.
+/// Exists because libpng reports errors by longjmp, which Swift cannot catch (used by the
+/// thumbnails of `vigil eval --html`).
+vgl_io_status vgl_io_encode_png(const uint8_t *pixels, uint32_t width, uint32_t height,
+                                uint32_t channels, uint8_t *out, size_t cap, size_t *len_out,
+                                char *msg, size_t msg_cap);
+
 #ifdef __cplusplus
 }
 #endif
