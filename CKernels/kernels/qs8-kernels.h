@@ -282,6 +282,15 @@ void vgl_qs8_conv_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, s
                                          const vgl_qs8_requant_params *params,
                                          const int8_t *gelu_table, const int8_t *residual,
                                          int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_conv_kxk_2x16c4__avx2(size_t in_channels, size_t in_height, size_t in_width,
+                                   size_t out_channels, size_t out_height,
+                                   size_t out_width, size_t kernel, size_t stride,
+                                   size_t pad, const int8_t *input,
+                                   int32_t input_zero_point, const int8_t *weight,
+                                   const int32_t *bias, const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, const int8_t *residual,
+                                   int8_t *output, size_t out_y_begin, size_t out_y_end);
 void vgl_qs8_stem_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, size_t in_width,
                                          size_t out_channels, size_t out_height,
                                          size_t out_width, size_t kernel, size_t stride,
@@ -291,6 +300,15 @@ void vgl_qs8_stem_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, s
                                          const float *scale,
                                          const vgl_qs8_requant_params *params,
                                          const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_stem_kxk_2x16c4__avx2(size_t in_channels, size_t in_height, size_t in_width,
+                                   size_t out_channels, size_t out_height,
+                                   size_t out_width, size_t kernel, size_t stride,
+                                   size_t pad, const uint8_t *pixels,
+                                   const uint8_t *pixel_zero_points,
+                                   const int8_t *weight, const int32_t *bias,
+                                   const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
 void vgl_qs8_dwconv_kxk_8x64c4__avx512vnni(size_t channels, size_t in_height, size_t in_width,
                                            size_t out_height, size_t out_width, size_t kernel,
                                            size_t stride, size_t pad, const int8_t *input,
