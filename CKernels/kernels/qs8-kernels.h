@@ -273,6 +273,9 @@ typedef void (*vgl_qs8_head_fn)(size_t in_channels, size_t classes, const int8_t
 void vgl_qs8_head_1x16c4__avx512vnni(size_t in_channels, size_t classes, const int8_t *input,
                                      int32_t input_zero_point, const int8_t *weight,
                                      const int32_t *bias, const float *scale, float *logits);
+void vgl_qs8_head_1x16c4__avx2(size_t in_channels, size_t classes, const int8_t *input,
+                                     int32_t input_zero_point, const int8_t *weight,
+                                     const int32_t *bias, const float *scale, float *logits);
 void vgl_qs8_conv_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, size_t in_width,
                                          size_t out_channels, size_t out_height,
                                          size_t out_width, size_t kernel, size_t stride,
@@ -331,6 +334,12 @@ void vgl_qs8_mrconv_1x64c4__avx512vnni(size_t channels, size_t height, size_t wi
                                        const float *scale, const vgl_qs8_requant_params *params,
                                        const int8_t *gelu_table, const int8_t *residual,
                                        uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_mrconv_1x16c4__avx2(size_t channels, size_t height, size_t width, size_t hop,
+                                 const int8_t *input, int32_t input_zero_point,
+                                 const int8_t *weight, const int32_t *bias,
+                                 const float *scale, const vgl_qs8_requant_params *params,
+                                 const int8_t *gelu_table, const int8_t *residual,
+                                 uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
 void vgl_qs8_conv_1x1_2x16c4__avx2(size_t in_channels, size_t out_channels, size_t pixels,
                                    const int8_t *input, int32_t input_zero_point,
                                    const int8_t *weight, const int32_t *bias, const float *scale,
