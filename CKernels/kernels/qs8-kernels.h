@@ -367,6 +367,35 @@ void vgl_qs8_mrconv_1x16c4__neon(size_t channels, size_t height, size_t width, s
                                  const vgl_qs8_requant_params *params, const int8_t *gelu_table,
                                  const int8_t *residual, uint8_t *xj_scratch, int8_t *output,
                                  size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_dwconv_kxk_1x16__neon(size_t channels, size_t in_height, size_t in_width,
+                                   size_t out_height, size_t out_width, size_t kernel,
+                                   size_t stride, size_t pad, const int8_t *input,
+                                   int32_t input_zero_point, const int8_t *weight,
+                                   const int32_t *bias, const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, const int8_t *residual,
+                                   int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_conv_kxk_2x16c4__neon(size_t in_channels, size_t in_height, size_t in_width,
+                                   size_t out_channels, size_t out_height,
+                                   size_t out_width, size_t kernel, size_t stride,
+                                   size_t pad, const int8_t *input,
+                                   int32_t input_zero_point, const int8_t *weight,
+                                   const int32_t *bias, const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, const int8_t *residual,
+                                   int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_stem_kxk_2x16c4__neon(size_t in_channels, size_t in_height, size_t in_width,
+                                   size_t out_channels, size_t out_height,
+                                   size_t out_width, size_t kernel, size_t stride,
+                                   size_t pad, const uint8_t *pixels,
+                                   const uint8_t *pixel_zero_points,
+                                   const int8_t *weight, const int32_t *bias,
+                                   const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_head_1x16c4__neon(size_t in_channels, size_t classes, const int8_t *input,
+                                     int32_t input_zero_point, const int8_t *weight,
+                                     const int32_t *bias, const float *scale, float *logits);
 #endif
 #if VGL_ARCH_AARCH64
 void vgl_qs8_mrconv_1x16c4__neondot(size_t channels, size_t height, size_t width, size_t hop,
@@ -382,6 +411,27 @@ void vgl_qs8_conv_1x1_4x16c4__neondot(size_t in_channels, size_t out_channels, s
                                       const float *scale, const vgl_qs8_requant_params *params,
                                       const int8_t *gelu_table, const int8_t *residual,
                                       int8_t *output);
+void vgl_qs8_conv_kxk_4x16c4__neondot(size_t in_channels, size_t in_height, size_t in_width,
+                                      size_t out_channels, size_t out_height,
+                                      size_t out_width, size_t kernel, size_t stride,
+                                      size_t pad, const int8_t *input,
+                                      int32_t input_zero_point, const int8_t *weight,
+                                      const int32_t *bias, const float *scale,
+                                      const vgl_qs8_requant_params *params,
+                                      const int8_t *gelu_table, const int8_t *residual,
+                                      int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_stem_kxk_4x16c4__neondot(size_t in_channels, size_t in_height, size_t in_width,
+                                      size_t out_channels, size_t out_height,
+                                      size_t out_width, size_t kernel, size_t stride,
+                                      size_t pad, const uint8_t *pixels,
+                                      const uint8_t *pixel_zero_points,
+                                      const int8_t *weight, const int32_t *bias,
+                                      const float *scale,
+                                      const vgl_qs8_requant_params *params,
+                                      const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_head_1x16c4__neondot(size_t in_channels, size_t classes, const int8_t *input,
+                                        int32_t input_zero_point, const int8_t *weight,
+                                        const int32_t *bias, const float *scale, float *logits);
 #endif
 
 /// The kernels one instance runs, one per family, chosen once for its ISA.
