@@ -25,15 +25,10 @@ VGL_TARGET_AVX2 void vgl_qs8_conv_kxk_2x16c4__avx2(
 
   vgl_avx2_stage stage;
   vgl_avx2_stage_init(&stage, params, gelu_table, residual);
-  const size_t tap_stride = vgl_qs8_packed_channels(in_channels);
-  const vgl_avx2_dense d = {
-      .in_channels = in_channels, .in_height = in_height, .in_width = in_width,
-      .out_channels = out_channels, .out_height = out_height, .out_width = out_width,
-      .kernel = kernel, .stride = stride, .pad = pad, .tap_stride = tap_stride,
-      .depth = kernel * kernel * tap_stride, .input = input, .pixel_zero_points = NULL,
-      .zero_point = input_zero_point, .weight = weight, .bias = bias, .scale = scale,
-      .residual = residual, .output = output, .out_y_begin = out_y_begin,
-      .out_y_end = out_y_end};
+  const vgl_avx2_dense d = vgl_qs8_dense_args_make(
+      in_channels, in_height, in_width, out_channels, out_height, out_width, kernel, stride, pad,
+      input, NULL, input_zero_point, weight, bias, scale, residual, output, out_y_begin,
+      out_y_end);
   vgl_avx2_dense_run(&d, &stage);
 }
 

@@ -7,8 +7,8 @@
 #include "../simd/qs8-dense-neon.h"
 
 // Dense conv (groups = 1), any odd kernel, stride and zero padding, with sdot: the implicit GEMM of
-// simd/qs8-dense-neon.h on signed codes as they are (padded taps feed zp, the accumulators start at
-// bias - zp * weight_sum).
+// simd/qs8-dense-neon.h on signed codes as they are (padded taps feed zp, the accumulators start
+// at bias - zp * weight_sum).
 VGL_TARGET_NEONDOT void vgl_qs8_conv_kxk_4x16c4__neondot(
     size_t in_channels, size_t in_height, size_t in_width, size_t out_channels,
     size_t out_height, size_t out_width, size_t kernel, size_t stride, size_t pad,
@@ -25,15 +25,10 @@ VGL_TARGET_NEONDOT void vgl_qs8_conv_kxk_4x16c4__neondot(
 
   vgl_neon_stage stage;
   vgl_neon_stage_init(&stage, params, gelu_table, residual);
-  const size_t tap_stride = vgl_qs8_packed_channels(in_channels);
-  const vgl_neon_dense d = {
-      .in_channels = in_channels, .in_height = in_height, .in_width = in_width,
-      .out_channels = out_channels, .out_height = out_height, .out_width = out_width,
-      .kernel = kernel, .stride = stride, .pad = pad, .tap_stride = tap_stride,
-      .depth = kernel * kernel * tap_stride, .input = input, .pixel_zero_points = NULL,
-      .zero_point = input_zero_point, .weight = weight, .bias = bias, .scale = scale,
-      .residual = residual, .output = output,
-      .out_y_begin = out_y_begin, .out_y_end = out_y_end};
+  const vgl_neon_dense d = vgl_qs8_dense_args_make(
+      in_channels, in_height, in_width, out_channels, out_height, out_width, kernel, stride, pad,
+      input, NULL, input_zero_point, weight, bias, scale, residual, output, out_y_begin,
+      out_y_end);
   vgl_neon_dense_run(&d, &stage);
 }
 

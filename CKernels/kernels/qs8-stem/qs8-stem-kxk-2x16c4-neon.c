@@ -7,8 +7,8 @@
 #include "../simd/qs8-dense-neon.h"
 
 // The first conv on uint8 pixels, with vmull_s8 + vpadalq_s16: the implicit GEMM of
-// simd/qs8-dense-neon.h on the pixels as p - 128 (padded taps feed pz - 128, the accumulators start at
-// bias + 128 * sum(w) - sum(w * pz)).
+// simd/qs8-dense-neon.h on the pixels as p - 128 (padded taps feed pz - 128, the accumulators
+// start at bias + 128 * sum(w) - sum(w * pz)).
 VGL_TARGET_NEON void vgl_qs8_stem_kxk_2x16c4__neon(
     size_t in_channels, size_t in_height, size_t in_width, size_t out_channels,
     size_t out_height, size_t out_width, size_t kernel, size_t stride, size_t pad,
@@ -24,15 +24,10 @@ VGL_TARGET_NEON void vgl_qs8_stem_kxk_2x16c4__neon(
 
   vgl_neon_stage stage;
   vgl_neon_stage_init(&stage, params, gelu_table, NULL);
-  const size_t tap_stride = vgl_qs8_packed_channels(in_channels);
-  const vgl_neon_dense d = {
-      .in_channels = in_channels, .in_height = in_height, .in_width = in_width,
-      .out_channels = out_channels, .out_height = out_height, .out_width = out_width,
-      .kernel = kernel, .stride = stride, .pad = pad, .tap_stride = tap_stride,
-      .depth = kernel * kernel * tap_stride, .input = (const int8_t *)pixels,
-      .pixel_zero_points = pixel_zero_points, .zero_point = 0, .weight = weight, .bias = bias,
-      .scale = scale, .residual = NULL, .output = output,
-      .out_y_begin = out_y_begin, .out_y_end = out_y_end};
+  const vgl_neon_dense d = vgl_qs8_dense_args_make(
+      in_channels, in_height, in_width, out_channels, out_height, out_width, kernel, stride, pad,
+      (const int8_t *)pixels, pixel_zero_points, 0, weight, bias, scale, NULL, output,
+      out_y_begin, out_y_end);
   vgl_neon_dense_run(&d, &stage);
 }
 

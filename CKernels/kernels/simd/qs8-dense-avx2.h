@@ -21,19 +21,7 @@
 
 #include "qs8-avx2.h"
 
-typedef struct vgl_avx2_dense {
-  size_t in_channels, in_height, in_width, out_channels, out_height, out_width;
-  size_t kernel, stride, pad, tap_stride, depth;
-  const int8_t *input;               // CONV codes or STEM pixels (as bytes)
-  const uint8_t *pixel_zero_points;  // STEM: a padded group feeds pz of its channels; NULL: CONV
-  int32_t zero_point;                // CONV: the input zero point
-  const int8_t *weight;
-  const int32_t *bias;
-  const float *scale;
-  const int8_t *residual;
-  int8_t *output;
-  size_t out_y_begin, out_y_end;  // the output rows to compute
-} vgl_avx2_dense;
+typedef vgl_qs8_dense_args vgl_avx2_dense;
 
 /// The group's 4 bytes at p (n of them, the rest 0) widened to int16 (zero-extended for STEM
 /// pixels), repeated over the 4 chunks of a vector.

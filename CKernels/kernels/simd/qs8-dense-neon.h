@@ -73,19 +73,7 @@ static inline VGL_NEON_DENSE_TARGET void dense_acc_sums(const vgl_neon_dense_acc
 }
 #endif
 
-typedef struct vgl_neon_dense {
-  size_t in_channels, in_height, in_width, out_channels, out_height, out_width;
-  size_t kernel, stride, pad, tap_stride, depth;
-  const int8_t *input;               // CONV codes or STEM pixels (as bytes)
-  const uint8_t *pixel_zero_points;  // STEM: a padded group feeds pz of its channels; NULL: CONV
-  int32_t zero_point;                // CONV: the input zero point
-  const int8_t *weight;
-  const int32_t *bias;
-  const float *scale;
-  const int8_t *residual;
-  int8_t *output;
-  size_t out_y_begin, out_y_end;  // the output rows to compute
-} vgl_neon_dense;
+typedef vgl_qs8_dense_args vgl_neon_dense;
 
 /// The first n (1..4) bytes at p xor `flip`, the rest `flip` xor 0 (their weights are 0), in
 /// every 32-bit lane.
