@@ -33,10 +33,14 @@ VGL_TARGET_AVX2 void vgl_qs8_head_1x16c4__avx2(size_t in_channels, size_t classe
     const int8_t *w = weight + first * depth;
     for (size_t group = 0; group < groups; group++) {
       const size_t at = group * 4, count = in_channels - at < 4 ? in_channels - at : 4;
-      int8_t codes[4] = {0, 0, 0, 0};
-      memcpy(codes, input + at, count);
       int32_t bits;
-      memcpy(&bits, codes, 4);
+      if (count == 4) {
+        memcpy(&bits, input + at, 4);
+      } else {  // the remainder group: the codes past in_channels read as 0
+        int8_t codes[4] = {0, 0, 0, 0};
+        memcpy(codes, input + at, count);
+        memcpy(&bits, codes, 4);
+      }
       const __m256i a = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(bits)));
       for (size_t q = 0; q < 4; q++) {
         const __m256i wq = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + group * 64 + 16 * q)));

@@ -18,10 +18,14 @@
 /// The group's 4 bytes at p (n of them, the rest 0), widened to int16 (zero-extended when
 /// `is_unsigned`) and repeated over the 4 chunks of a vector.
 static inline VGL_TARGET_AVX2 __m256i widened_group(const void *p, size_t n, bool is_unsigned) {
-  uint8_t b[4] = {0, 0, 0, 0};
-  memcpy(b, p, n < 4 ? n : 4);
   int32_t bits;
-  memcpy(&bits, b, 4);
+  if (n >= 4) {
+    memcpy(&bits, p, 4);
+  } else {  // the remainder group: the bytes past the channels read as 0
+    uint8_t b[4] = {0, 0, 0, 0};
+    memcpy(b, p, n);
+    memcpy(&bits, b, 4);
+  }
   const __m128i v = _mm_cvtsi32_si128(bits);
   return _mm256_broadcastq_epi64(is_unsigned ? _mm_cvtepu8_epi16(v) : _mm_cvtepi8_epi16(v));
 }

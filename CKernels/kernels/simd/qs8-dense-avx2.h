@@ -27,10 +27,14 @@ typedef vgl_qs8_dense_args vgl_avx2_dense;
 /// pixels), repeated over the 4 chunks of a vector.
 static inline VGL_TARGET_AVX2 __m256i vgl_avx2_dense_group(const vgl_avx2_dense *d,
                                                            const void *p, size_t n) {
-  uint8_t b[4] = {0, 0, 0, 0};
-  memcpy(b, p, n < 4 ? n : 4);
   int32_t bits;
-  memcpy(&bits, b, 4);
+  if (n >= 4) {
+    memcpy(&bits, p, 4);
+  } else {  // the remainder group: the bytes past the channels read as 0
+    uint8_t b[4] = {0, 0, 0, 0};
+    memcpy(b, p, n);
+    memcpy(&bits, b, 4);
+  }
   const __m128i v = _mm_cvtsi32_si128(bits);
   return _mm256_broadcastq_epi64(d->pixel_zero_points != NULL ? _mm_cvtepu8_epi16(v)
                                                               : _mm_cvtepi8_epi16(v));
