@@ -25,6 +25,8 @@
 // zero-padded 16-byte copies (weight 0 past the channels) and store only their channels.
 // Weight [ky][kx][C] read in place.
 
+// The stack buffers below hold the largest window plan validation accepts (kernel <= 7,
+// stride <= 2).
 enum { kTilePixels = 8, kMaxKernel = 7, kMaxPairs = 4, kMaxColumns = (kTilePixels - 1) * 2 + kMaxKernel };
 
 /// 16 codes at p (n of them, the rest 0) widened to int16.

@@ -25,6 +25,8 @@
 // not vpdpbusds). Channel
 // tails load and store masked (masked-off lanes carry weight 0). Weight [ky][kx][C] in place.
 
+// The stack buffers below hold the largest window plan validation accepts (kernel <= 7,
+// stride <= 2).
 enum { kTilePixels = 8, kMaxKernel = 7, kMaxGroups = 2, kMaxColumns = (kTilePixels - 1) * 2 + kMaxKernel };
 
 /// The 4 interleaved vectors of rows r0..r3 (64 bytes each): dword 4 L + j of vector v holds
