@@ -482,6 +482,14 @@ void vgl_qs8_stem_kxk_4x16c4__neondot(size_t in_channels, size_t in_height, size
 void vgl_qs8_head_1x16c4__neondot(size_t in_channels, size_t classes, const int8_t *input,
                                         int32_t input_zero_point, const int8_t *weight,
                                         const int32_t *bias, const float *scale, float *logits);
+void vgl_qs8_dwconv_kxk_8x16c4__neondot(size_t channels, size_t in_height, size_t in_width,
+                                        size_t out_height, size_t out_width, size_t kernel,
+                                        size_t stride, size_t pad, const int8_t *input,
+                                        int32_t input_zero_point, const int8_t *weight,
+                                        const int32_t *bias, const float *scale,
+                                        const vgl_qs8_requant_params *params,
+                                        const int8_t *gelu_table, const int8_t *residual,
+                                        int8_t *output, size_t out_y_begin, size_t out_y_end);
 #endif
 
 /// The kernels one instance runs, one per family, chosen once for its ISA.
