@@ -154,6 +154,56 @@ static inline size_t vgl_qs8_packed_channels(size_t channels) {
   return (channels + VGL_Q8_PACK_DEPTH - 1) / VGL_Q8_PACK_DEPTH * VGL_Q8_PACK_DEPTH;
 }
 
+/// The input pixel row `out_y`'s neighbours for the graph op at column `out_x`: the rows
+/// (out_y -+ hop) mod height and columns (out_x -+ hop) mod width of an HWC map with `channels`
+/// channels, as n[0] up, n[1] down, n[2] left, n[3] right (the callers skip an axis whose roll
+/// is the identity).
+static inline void vgl_qs8_mrconv_neighbours(const int8_t *input, size_t channels, size_t height,
+                                             size_t width, size_t hop, size_t out_y,
+                                             size_t out_x, const int8_t *n[4]) {
+  n[0] = input + (((out_y + height - hop % height) % height) * width + out_x) * channels;
+  n[1] = input + (((out_y + hop) % height) * width + out_x) * channels;
+  n[2] = input + (out_y * width + (out_x + width - hop % width) % width) * channels;
+  n[3] = input + (out_y * width + (out_x + hop) % width) * channels;
+}
+
+/// The arguments of a dense kxk conv (CONV kxk or STEM) as the AVX2 and NEON implicit GEMMs
+/// (simd/qs8-dense-avx2.h, simd/qs8-dense-neon.h) read them.
+typedef struct vgl_qs8_dense_args {
+  size_t in_channels, in_height, in_width, out_channels, out_height, out_width;
+  size_t kernel, stride, pad;
+  size_t tap_stride, depth;          // round_up(in_channels, 4); kernel^2 * tap_stride
+  const int8_t *input;               // CONV codes or STEM pixels (as bytes)
+  const uint8_t *pixel_zero_points;  // STEM: pz per input channel; NULL: CONV
+  int32_t zero_point;                // CONV: the input zero point
+  const int8_t *weight;
+  const int32_t *bias;
+  const float *scale;
+  const int8_t *residual;
+  int8_t *output;
+  size_t out_y_begin, out_y_end;  // the output rows to compute
+} vgl_qs8_dense_args;
+
+/// A CONV kxk kernel's arguments; a STEM's are the same with the pixels as `input`, their zero
+/// points as `pixel_zero_points` (then input_zero_point and residual are unused).
+static inline vgl_qs8_dense_args vgl_qs8_dense_args_make(
+    size_t in_channels, size_t in_height, size_t in_width, size_t out_channels,
+    size_t out_height, size_t out_width, size_t kernel, size_t stride, size_t pad,
+    const int8_t *input, const uint8_t *pixel_zero_points, int32_t input_zero_point,
+    const int8_t *weight, const int32_t *bias, const float *scale, const int8_t *residual,
+    int8_t *output, size_t out_y_begin, size_t out_y_end) {
+  const size_t tap_stride = vgl_qs8_packed_channels(in_channels);
+  const vgl_qs8_dense_args d = {
+      .in_channels = in_channels, .in_height = in_height, .in_width = in_width,
+      .out_channels = out_channels, .out_height = out_height, .out_width = out_width,
+      .kernel = kernel, .stride = stride, .pad = pad, .tap_stride = tap_stride,
+      .depth = kernel * kernel * tap_stride, .input = input,
+      .pixel_zero_points = pixel_zero_points, .zero_point = input_zero_point,
+      .weight = weight, .bias = bias, .scale = scale, .residual = residual, .output = output,
+      .out_y_begin = out_y_begin, .out_y_end = out_y_end};
+  return d;
+}
+
 /// STEM: dense conv over uint8 HWC pixels [in_height][in_width][in_channels] with per-channel
 /// pixel zero points [in_channels]; weight packed (vigil_q8.h) from
 /// [out_channels][kernel][kernel][in_channels]; bias [out_channels] (the weight sums follow).
@@ -273,6 +323,9 @@ typedef void (*vgl_qs8_head_fn)(size_t in_channels, size_t classes, const int8_t
 void vgl_qs8_head_1x16c4__avx512vnni(size_t in_channels, size_t classes, const int8_t *input,
                                      int32_t input_zero_point, const int8_t *weight,
                                      const int32_t *bias, const float *scale, float *logits);
+void vgl_qs8_head_1x16c4__avx2(size_t in_channels, size_t classes, const int8_t *input,
+                                     int32_t input_zero_point, const int8_t *weight,
+                                     const int32_t *bias, const float *scale, float *logits);
 void vgl_qs8_conv_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, size_t in_width,
                                          size_t out_channels, size_t out_height,
                                          size_t out_width, size_t kernel, size_t stride,
@@ -282,6 +335,15 @@ void vgl_qs8_conv_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, s
                                          const vgl_qs8_requant_params *params,
                                          const int8_t *gelu_table, const int8_t *residual,
                                          int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_conv_kxk_2x16c4__avx2(size_t in_channels, size_t in_height, size_t in_width,
+                                   size_t out_channels, size_t out_height,
+                                   size_t out_width, size_t kernel, size_t stride,
+                                   size_t pad, const int8_t *input,
+                                   int32_t input_zero_point, const int8_t *weight,
+                                   const int32_t *bias, const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, const int8_t *residual,
+                                   int8_t *output, size_t out_y_begin, size_t out_y_end);
 void vgl_qs8_stem_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, size_t in_width,
                                          size_t out_channels, size_t out_height,
                                          size_t out_width, size_t kernel, size_t stride,
@@ -291,20 +353,43 @@ void vgl_qs8_stem_kxk_4x64c4__avx512vnni(size_t in_channels, size_t in_height, s
                                          const float *scale,
                                          const vgl_qs8_requant_params *params,
                                          const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
-void vgl_qs8_dwconv_kxk_16c__avx512vnni(size_t channels, size_t in_height, size_t in_width,
-                                        size_t out_height, size_t out_width, size_t kernel,
-                                        size_t stride, size_t pad, const int8_t *input,
-                                        int32_t input_zero_point, const int8_t *weight,
-                                        const int32_t *bias, const float *scale,
-                                        const vgl_qs8_requant_params *params,
-                                        const int8_t *gelu_table, const int8_t *residual,
-                                        int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_stem_kxk_2x16c4__avx2(size_t in_channels, size_t in_height, size_t in_width,
+                                   size_t out_channels, size_t out_height,
+                                   size_t out_width, size_t kernel, size_t stride,
+                                   size_t pad, const uint8_t *pixels,
+                                   const uint8_t *pixel_zero_points,
+                                   const int8_t *weight, const int32_t *bias,
+                                   const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_dwconv_kxk_8x64c4__avx512vnni(size_t channels, size_t in_height, size_t in_width,
+                                           size_t out_height, size_t out_width, size_t kernel,
+                                           size_t stride, size_t pad, const int8_t *input,
+                                           int32_t input_zero_point, const int8_t *weight,
+                                           const int32_t *bias, const float *scale,
+                                           const vgl_qs8_requant_params *params,
+                                           const int8_t *gelu_table, const int8_t *residual,
+                                           int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_dwconv_kxk_8x16c2__avx2(size_t channels, size_t in_height, size_t in_width,
+                                     size_t out_height, size_t out_width, size_t kernel,
+                                     size_t stride, size_t pad, const int8_t *input,
+                                     int32_t input_zero_point, const int8_t *weight,
+                                     const int32_t *bias, const float *scale,
+                                     const vgl_qs8_requant_params *params,
+                                     const int8_t *gelu_table, const int8_t *residual,
+                                     int8_t *output, size_t out_y_begin, size_t out_y_end);
 void vgl_qs8_mrconv_1x64c4__avx512vnni(size_t channels, size_t height, size_t width, size_t hop,
                                        const int8_t *input, int32_t input_zero_point,
                                        const int8_t *weight, const int32_t *bias,
                                        const float *scale, const vgl_qs8_requant_params *params,
                                        const int8_t *gelu_table, const int8_t *residual,
                                        uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_mrconv_1x16c4__avx2(size_t channels, size_t height, size_t width, size_t hop,
+                                 const int8_t *input, int32_t input_zero_point,
+                                 const int8_t *weight, const int32_t *bias,
+                                 const float *scale, const vgl_qs8_requant_params *params,
+                                 const int8_t *gelu_table, const int8_t *residual,
+                                 uint8_t *xj_scratch, int8_t *output, size_t out_y_begin, size_t out_y_end);
 void vgl_qs8_conv_1x1_2x16c4__avx2(size_t in_channels, size_t out_channels, size_t pixels,
                                    const int8_t *input, int32_t input_zero_point,
                                    const int8_t *weight, const int32_t *bias, const float *scale,
@@ -332,6 +417,35 @@ void vgl_qs8_mrconv_1x16c4__neon(size_t channels, size_t height, size_t width, s
                                  const vgl_qs8_requant_params *params, const int8_t *gelu_table,
                                  const int8_t *residual, uint8_t *xj_scratch, int8_t *output,
                                  size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_dwconv_kxk_1x16__neon(size_t channels, size_t in_height, size_t in_width,
+                                   size_t out_height, size_t out_width, size_t kernel,
+                                   size_t stride, size_t pad, const int8_t *input,
+                                   int32_t input_zero_point, const int8_t *weight,
+                                   const int32_t *bias, const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, const int8_t *residual,
+                                   int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_conv_kxk_2x16c4__neon(size_t in_channels, size_t in_height, size_t in_width,
+                                   size_t out_channels, size_t out_height,
+                                   size_t out_width, size_t kernel, size_t stride,
+                                   size_t pad, const int8_t *input,
+                                   int32_t input_zero_point, const int8_t *weight,
+                                   const int32_t *bias, const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, const int8_t *residual,
+                                   int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_stem_kxk_2x16c4__neon(size_t in_channels, size_t in_height, size_t in_width,
+                                   size_t out_channels, size_t out_height,
+                                   size_t out_width, size_t kernel, size_t stride,
+                                   size_t pad, const uint8_t *pixels,
+                                   const uint8_t *pixel_zero_points,
+                                   const int8_t *weight, const int32_t *bias,
+                                   const float *scale,
+                                   const vgl_qs8_requant_params *params,
+                                   const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_head_1x16c4__neon(size_t in_channels, size_t classes, const int8_t *input,
+                                     int32_t input_zero_point, const int8_t *weight,
+                                     const int32_t *bias, const float *scale, float *logits);
 #endif
 #if VGL_ARCH_AARCH64
 void vgl_qs8_mrconv_1x16c4__neondot(size_t channels, size_t height, size_t width, size_t hop,
@@ -347,6 +461,35 @@ void vgl_qs8_conv_1x1_4x16c4__neondot(size_t in_channels, size_t out_channels, s
                                       const float *scale, const vgl_qs8_requant_params *params,
                                       const int8_t *gelu_table, const int8_t *residual,
                                       int8_t *output);
+void vgl_qs8_conv_kxk_4x16c4__neondot(size_t in_channels, size_t in_height, size_t in_width,
+                                      size_t out_channels, size_t out_height,
+                                      size_t out_width, size_t kernel, size_t stride,
+                                      size_t pad, const int8_t *input,
+                                      int32_t input_zero_point, const int8_t *weight,
+                                      const int32_t *bias, const float *scale,
+                                      const vgl_qs8_requant_params *params,
+                                      const int8_t *gelu_table, const int8_t *residual,
+                                      int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_stem_kxk_4x16c4__neondot(size_t in_channels, size_t in_height, size_t in_width,
+                                      size_t out_channels, size_t out_height,
+                                      size_t out_width, size_t kernel, size_t stride,
+                                      size_t pad, const uint8_t *pixels,
+                                      const uint8_t *pixel_zero_points,
+                                      const int8_t *weight, const int32_t *bias,
+                                      const float *scale,
+                                      const vgl_qs8_requant_params *params,
+                                      const int8_t *gelu_table, int8_t *output, size_t out_y_begin, size_t out_y_end);
+void vgl_qs8_head_1x16c4__neondot(size_t in_channels, size_t classes, const int8_t *input,
+                                        int32_t input_zero_point, const int8_t *weight,
+                                        const int32_t *bias, const float *scale, float *logits);
+void vgl_qs8_dwconv_kxk_8x16c4__neondot(size_t channels, size_t in_height, size_t in_width,
+                                        size_t out_height, size_t out_width, size_t kernel,
+                                        size_t stride, size_t pad, const int8_t *input,
+                                        int32_t input_zero_point, const int8_t *weight,
+                                        const int32_t *bias, const float *scale,
+                                        const vgl_qs8_requant_params *params,
+                                        const int8_t *gelu_table, const int8_t *residual,
+                                        int8_t *output, size_t out_y_begin, size_t out_y_end);
 #endif
 
 /// The kernels one instance runs, one per family, chosen once for its ISA.

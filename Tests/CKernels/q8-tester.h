@@ -125,6 +125,56 @@ static inline void q8t_stage_init(q8t_stage *s, q8t_tail tail, size_t channels, 
   }
 }
 
+// ---- sensitive cases --------------------------------------------------------------------------
+//
+// Every kernel tester runs its sweep a second time with inputs within 2 of their zero point,
+// weights in {-1, 0, 1}, biases in [-8, 8], unit scales and an output zero point near 0: the
+// accumulators stay far inside the clamp and each output is rne(acc) + zp, so an accumulator off
+// by one in any output changes that output (random data at realistic scales would hide most such
+// errors in the rounding; a GELU table may map neighbouring codes alike, the plain and residual
+// tails still see them).
+
+/// codes[i] = zero_point + a value in [-2, 2], kept in [lo, hi].
+static inline void q8t_sensitive_near(int8_t *codes, size_t n, int32_t zero_point, int32_t lo,
+                                      int32_t hi) {
+  for (size_t i = 0; i < n; i++) {
+    int32_t v = zero_point + q8t_int(-2, 2);
+    v = v < lo ? lo : v > hi ? hi : v;
+    codes[i] = (int8_t)v;
+  }
+}
+
+static inline void q8t_sensitive_weights(int8_t *weights, size_t n) {
+  for (size_t i = 0; i < n; i++) weights[i] = (int8_t)q8t_int(-1, 1);
+}
+
+static inline void q8t_sensitive_biases(int32_t *biases, size_t n) {
+  for (size_t i = 0; i < n; i++) biases[i] = q8t_int(-8, 8);
+}
+
+/// q8t_stage_init for a sensitive case: scales 1, output zero point in [-8, 8], the full clamp;
+/// a residual within 4 of its zero point at scale 1.
+static inline void q8t_stage_init_sensitive(q8t_stage *s, q8t_tail tail, size_t channels,
+                                            size_t n) {
+  q8t_stage_init(s, tail, channels, n, 1, false);
+  for (size_t i = 0; i < channels; i++) s->scale[i] = 1.0f;
+  const int32_t zp = q8t_int(-8, 8);
+  s->ref.zero_point = zp;
+  s->ref.qmin = -128;
+  s->ref.qmax = 127;
+  if (tail == Q8T_RESIDUAL) {
+    const int32_t r_zp = q8t_int(-100, 100);
+    q8t_sensitive_near(s->residual, n, r_zp, -128, 127);
+    if (vgl_qs8_requant_params_init_residual(zp, -128, 127, r_zp, 1.0f, &s->params) != VGL_OK) {
+      abort();
+    }
+    s->ref.residual_zero_point = r_zp;
+    s->ref.residual_scale = 1.0f;
+  } else if (vgl_qs8_requant_params_init(zp, -128, 127, &s->params) != VGL_OK) {
+    abort();
+  }
+}
+
 static inline const int8_t *q8t_table(const q8t_stage *s) {
   return s->ref.gelu_table;
 }

@@ -25,7 +25,7 @@ static size_t extent(size_t in, size_t kernel, size_t stride, size_t pad) {
 }
 
 static bool kxk_case(const row *r, size_t in_c, size_t out_c, size_t h, size_t w, size_t k,
-                     size_t stride, size_t pad, q8t_tail tail, bool extreme) {
+                     size_t stride, size_t pad, q8t_tail tail, bool extreme, bool sensitive) {
   const size_t out_h = extent(h, k, stride, pad), out_w = extent(w, k, stride, pad);
   if (out_h == 0 || out_w == 0) return true;
   const size_t out_n = out_h * out_w * out_c;
@@ -38,9 +38,18 @@ static bool kxk_case(const row *r, size_t in_c, size_t out_c, size_t h, size_t w
     zp = -128;
     for (size_t o = 0; o < out_c; o++) bias[o] = 0;
   }
+  if (sensitive) {
+    q8t_sensitive_near(input, h * w * in_c, zp, -128, 127);
+    q8t_sensitive_weights(weight, out_c * k * k * in_c);
+    q8t_sensitive_biases(bias, out_c);
+  }
   q8t_packed packed = q8t_pack(VGL_Q8_CONV, out_c, k * k, in_c, weight, bias, NULL);
   q8t_stage stage;
-  q8t_stage_init(&stage, tail, out_c, out_n, k * k * in_c, (h + w) % 2 == 0);
+  if (sensitive) {
+    q8t_stage_init_sensitive(&stage, tail, out_c, out_n);
+  } else {
+    q8t_stage_init(&stage, tail, out_c, out_n, k * k * in_c, (h + w) % 2 == 0);
+  }
   int8_t *got = malloc(out_n), *want = malloc(out_n);
   if (got == NULL || want == NULL) abort();
   vgl_qs8_conv_kxk_1x1__scalar(in_c, h, w, out_c, out_h, out_w, k, stride, pad, input, zp,
@@ -50,8 +59,9 @@ static bool kxk_case(const row *r, size_t in_c, size_t out_c, size_t h, size_t w
               packed.bias, stage.scale, &stage.params, q8t_table(&stage), stage.residual, got, 0, out_h);
   char context[256];
   snprintf(context, sizeof context,
-           "%s: in %zux%zux%zu zp %d out_c %zu kernel %zu stride %zu pad %zu tail %d%s", r->name,
-           in_c, h, w, (int)zp, out_c, k, stride, pad, (int)tail, extreme ? " extreme" : "");
+           "%s: in %zux%zux%zu zp %d out_c %zu kernel %zu stride %zu pad %zu tail %d%s%s",
+           r->name, in_c, h, w, (int)zp, out_c, k, stride, pad, (int)tail,
+           extreme ? " extreme" : "", sensitive ? " sensitive" : "");
   const bool ok = EXPECT_CODES_EQUAL(context, got, want, NULL, out_c, out_h, out_w);
   free(input);
   free(weight);
@@ -75,24 +85,28 @@ VGL_TEST(qs8_conv_kxk, every_row_equals_the_scalar_twin) {
       continue;
     }
     size_t cases = 0;
-    for (size_t a = 0; a < 7; a++) {
-      for (size_t b = 0; b < 6; b++) {
-        for (size_t m = 0; m < 4; m++) {
-          for (size_t k = 0; k < 5; k++) {
-            const q8t_tail tail = (q8t_tail)((a + b + m + k) % 3);
-            if (!kxk_case(r, in_channels[a], out_channels[b], maps[m][0], maps[m][1],
-                          windows[k][0], windows[k][1], windows[k][2], tail, false)) {
-              return;
+    for (int sensitive = 0; sensitive < 2; sensitive++) {
+      for (size_t a = 0; a < 7; a++) {
+        for (size_t b = 0; b < 6; b++) {
+          for (size_t m = 0; m < 4; m++) {
+            for (size_t k = 0; k < 5; k++) {
+              const q8t_tail tail = (q8t_tail)((a + b + m + k) % 3);
+              if (!kxk_case(r, in_channels[a], out_channels[b], maps[m][0], maps[m][1],
+                            windows[k][0], windows[k][1], windows[k][2], tail, false,
+                            sensitive)) {
+                return;
+              }
+              cases++;
             }
-            cases++;
           }
         }
       }
     }
     for (int tail = 0; tail < 3; tail++) {
-      if (!kxk_case(r, 256, 17, 3, 3, 3, 1, 0, (q8t_tail)tail, true)) return;
-      if (!kxk_case(r, 256, 20, 5, 4, 3, 2, 1, (q8t_tail)tail, false)) return;
-      cases += 2;
+      if (!kxk_case(r, 256, 17, 3, 3, 3, 1, 0, (q8t_tail)tail, true, false)) return;
+      if (!kxk_case(r, 256, 20, 5, 4, 3, 2, 1, (q8t_tail)tail, false, false)) return;
+      if (!kxk_case(r, 256, 20, 5, 4, 3, 2, 1, (q8t_tail)tail, false, true)) return;
+      cases += 3;
     }
     printf("  %s: %zu cases equal\n", r->name, cases);
   }

@@ -23,11 +23,15 @@
 
 static inline VGL_TARGET_AVX2 __m256i widened_group(const int8_t *row, size_t group,
                                                     size_t in_channels) {
-  const size_t first = group * 4, n = in_channels - first < 4 ? in_channels - first : 4;
-  int8_t b[4] = {0, 0, 0, 0};
-  memcpy(b, row + first, n);
+  const size_t first = group * 4;
   int32_t bits;
-  memcpy(&bits, b, 4);
+  if (first + 4 <= in_channels) {
+    memcpy(&bits, row + first, 4);
+  } else {  // the remainder group: the bytes past in_channels read as 0
+    int8_t b[4] = {0, 0, 0, 0};
+    memcpy(b, row + first, in_channels - first);
+    memcpy(&bits, b, 4);
+  }
   return _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(bits)));
 }
 

@@ -52,10 +52,9 @@ VGL_TARGET_NEONDOT void vgl_qs8_mrconv_1x16c4__neondot(
     for (size_t out_x = 0; out_x < width; out_x++) {
       const size_t pixel = out_y * width + out_x;
       const int8_t *x = input + pixel * channels;
-      const int8_t *up = input + (((out_y + height - hop % height) % height) * width + out_x) * channels;
-      const int8_t *down = input + (((out_y + hop) % height) * width + out_x) * channels;
-      const int8_t *left = input + (out_y * width + (out_x + width - hop % width) % width) * channels;
-      const int8_t *right = input + (out_y * width + (out_x + hop) % width) * channels;
+      const int8_t *n[4];
+      vgl_qs8_mrconv_neighbours(input, channels, height, width, hop, out_y, out_x, n);
+      const int8_t *up = n[0], *down = n[1], *left = n[2], *right = n[3];
       size_t c = 0;
       for (; c + 16 <= channels; c += 16) {
         int8x16_t v = vld1q_s8(x + c);

@@ -82,10 +82,9 @@ VGL_TARGET_AVX512VNNI void vgl_qs8_mrconv_1x64c4__avx512vnni(
     for (size_t out_x = 0; out_x < width; out_x++) {
       const size_t pixel = out_y * width + out_x;
       const int8_t *x = input + pixel * channels;
-      const int8_t *up = input + (((out_y + height - hop % height) % height) * width + out_x) * channels;
-      const int8_t *down = input + (((out_y + hop) % height) * width + out_x) * channels;
-      const int8_t *left = input + (out_y * width + (out_x + width - hop % width) % width) * channels;
-      const int8_t *right = input + (out_y * width + (out_x + hop) % width) * channels;
+      const int8_t *n[4];
+      vgl_qs8_mrconv_neighbours(input, channels, height, width, hop, out_y, out_x, n);
+      const int8_t *up = n[0], *down = n[1], *left = n[2], *right = n[3];
       for (size_t c = 0; c < channels; c += 64) {
         const __mmask64 mask = channels - c >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (channels - c)) - 1);
         const __m512i xv = _mm512_maskz_loadu_epi8(mask, x + c);

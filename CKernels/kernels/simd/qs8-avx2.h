@@ -58,10 +58,14 @@ static inline VGL_TARGET_AVX2 void vgl_avx2_finish8(const vgl_avx2_stage *s, __m
   const __m256 product = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(scale));
   __m256i code;
   if (s->has_residual) {
-    int8_t r8[8] = {0};
-    memcpy(r8, residual, n);
     int64_t bits;
-    memcpy(&bits, r8, 8);
+    if (n == 8) {
+      memcpy(&bits, residual, 8);
+    } else {
+      int8_t r8[8] = {0};
+      memcpy(r8, residual, n);
+      memcpy(&bits, r8, 8);
+    }
     const __m256i r = _mm256_cvtepi8_epi32(_mm_cvtsi64_si128(bits));
     const __m256 conv_term =
         _mm256_min_ps(_mm256_max_ps(product, s->neg_term_limit), s->term_limit);
@@ -88,9 +92,13 @@ static inline VGL_TARGET_AVX2 void vgl_avx2_finish8(const vgl_avx2_stage *s, __m
   const int64_t packed = _mm_cvtsi128_si64(_mm256_castsi256_si128(bytes));
   memcpy(codes, &packed, 8);
   if (s->gelu_table != NULL) {
-    for (size_t i = 0; i < n; i++) codes[i] = s->gelu_table[(uint8_t)(codes[i] ^ 0x80)];
+    for (size_t i = 0; i < 8; i++) codes[i] = s->gelu_table[(uint8_t)(codes[i] ^ 0x80)];
   }
-  memcpy(out, codes, n);
+  if (n == 8) {
+    memcpy(out, codes, 8);
+  } else {
+    memcpy(out, codes, n);
+  }
 }
 
 #endif  // VIGIL_QS8_AVX2_H

@@ -156,9 +156,13 @@ static inline VGL_TARGET_NEON void vgl_neon_finish16(const vgl_neon_stage *s, co
 /// The first n (1..4) bytes at p as the low bytes of a 32-bit word, the rest 0 (never reads
 /// past p + n): the remainder group of a reduction whose length is not a multiple of 4.
 static inline uint32_t vgl_neon_load_group(const int8_t *p, size_t n) {
-  uint8_t b[4] = {0, 0, 0, 0};
-  memcpy(b, p, n < 4 ? n : 4);
   uint32_t bits;
+  if (n >= 4) {
+    memcpy(&bits, p, 4);
+    return bits;
+  }
+  uint8_t b[4] = {0, 0, 0, 0};
+  memcpy(b, p, n);
   memcpy(&bits, b, 4);
   return bits;
 }
