@@ -131,8 +131,15 @@ void vgl_model_close(vgl_model *model);
 uint64_t vgl_model_arena_size(const vgl_model *model);
 
 /// The arena bytes an instance of `model` needs on `threads` threads (1..64): the plan's arena
-/// plus one copy of the scratch region per extra thread. 0 for NULL or 0 threads.
+/// plus one copy of the scratch region (the graph op's xj row and the fused blocks' band
+/// buffers, vigil_q8.h) per extra thread. 0 for NULL or 0 threads.
 uint64_t vgl_model_arena_size_threads(const vgl_model *model, uint32_t threads);
+
+/// The arena bytes an instance needs on `threads` threads for observed runs
+/// (vgl_instance_run_observed), which execute a model with fused blocks unfused:
+/// vgl_q8_plan_arena_bytes_observed. Equal to vgl_model_arena_size_threads without fused
+/// blocks. 0 for NULL or 0 threads.
+uint64_t vgl_model_arena_size_observed(const vgl_model *model, uint32_t threads);
 
 /// The plan, with arrays pointing into the file; valid until vgl_model_close.
 const vgl_q8_plan *vgl_model_plan(const vgl_model *model);

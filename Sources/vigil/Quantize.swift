@@ -48,6 +48,9 @@ struct Quantize: ParsableCommand {
   @Flag(help: "When -o names a symbolic link, replace the link by the new file (without it, a link is refused).")
   var replaceLink = false
 
+  @Flag(help: "Keep every tensor whole: no inverted-residual or FFN block runs in bands (a bigger arena; for comparisons).")
+  var noFusion = false
+
   func validate() throws {
     try network.requireNetwork()
     if CalibrationMethod(rawValue: method) == nil {
@@ -102,7 +105,7 @@ struct Quantize: ParsableCommand {
       "toolkit": "vigil quantize",
     ]
     if skipped > 0 { metadata["calibration.skipped"] = "\(skipped)" }
-    let model = try quantizer.quantize(labels: labelList, metadata: metadata) { done, total in
+    let model = try quantizer.quantize(labels: labelList, metadata: metadata, fusion: !noFusion) { done, total in
       if done % 16 == 0 || done == total { printError("calibrate: pass 2, \(done)/\(total) images") }
     }
     try OutputFile.write(ModelFile.encode(model), to: output, inputs: inputs, replaceLink: replaceLink)

@@ -120,7 +120,8 @@ public struct Quantizer {
   /// Calibrates (``calibrate(progress:)``) and builds the int8 model. `metadata` is copied
   /// into the model with the calibration facts added (`calibration.method`,
   /// `calibration.images`, and `calibration.percentile` or `calibration.bins` when they apply).
-  public func quantize(labels: [String]?, metadata: [String: String] = [:],
+  /// `fusion: false` keeps every tensor whole (no ``BandPlan``).
+  public func quantize(labels: [String]?, metadata: [String: String] = [:], fusion: Bool = true,
                        progress: ((Int, Int) -> Void)? = nil) throws -> QuantizedModel {
     let calibration = try calibrate(progress: progress)
     var meta = metadata
@@ -129,7 +130,7 @@ public struct Quantizer {
     if method == .percentile { meta["calibration.percentile"] = String(percentile) }
     if method.needsHistogram { meta["calibration.bins"] = String(bins) }
     return try Quantizer.makeModel(network: network, calibration: calibration, labels: labels,
-                                   metadata: meta)
+                                   metadata: meta, fusion: fusion)
   }
 
   /// The name of the op producing each tensor of `network` ("input" for the input).
@@ -214,9 +215,11 @@ extension Quantizer {
   ///   `s_in * s_w[o]`, float logits.
   /// - Layouts: conv and stem `[out][k][k][in]`, depthwise `[k][k][C]`, graph op `[C][2C]`,
   ///   head `[classes][E]`.
-  /// - Arena: ``ArenaPlan``.
+  /// - Arena: ``ArenaPlan``; with `fusion`, the inverted-residual and FFN blocks run in bands
+  ///   (``BandPlan``) and their intermediates take no arena region.
   public static func makeModel(network: Fp32Network, calibration: CalibrationResult,
-                               labels: [String]?, metadata: [String: String]) throws
+                               labels: [String]?, metadata: [String: String],
+                               fusion: Bool = true) throws
     -> QuantizedModel
   {
     let tensorCount = network.tensors.count - 1
@@ -245,18 +248,22 @@ extension Quantizer {
                                 preprocessing: preprocessing))
     }
 
+    let bands = fusion
+      ? BandPlan(ops: ops, shapes: (0..<tensorCount).map {
+          (network.tensors[$0].channels, network.tensors[$0].height, network.tensors[$0].width) })
+      : BandPlan(tensorCount: tensorCount)
     let arena = ArenaPlan(
       tensorBytes: (0..<tensorCount).map { network.tensors[$0].count },
       ops: ops.map { ArenaPlan.Access(reads: [$0.input] + ($0.residual.map { [$0] } ?? []),
                                       write: $0.output) },
       input: network.inputTensor,
       scratchBytes: ops.filter { $0.kind == .mrconv }.map { network.tensors[$0.input].channels }
-        .max() ?? 0)
+        .max() ?? 0, bands: bands)
     let tensors = (0..<tensorCount).map { t in
       let s = network.tensors[t]
       return QuantizedModel.TensorInfo(channels: s.channels, height: s.height, width: s.width,
                                        offset: arena.offsets[t], scale: params[t].scale,
-                                       zeroPoint: params[t].zeroPoint)
+                                       zeroPoint: params[t].zeroPoint, band: bands.bands[t])
     }
     return QuantizedModel(config: network.config, preprocessing: preprocessing, labels: labels,
                           tensors: tensors, ops: ops, inputTensor: network.inputTensor,
@@ -466,8 +473,10 @@ extension Quantizer {
 /// with 64-byte alignment (`VGL_Q8_ALIGNMENT`). The uint8 input region is live until the stem
 /// has read it; the tensor the head reads is live to the end; an op's output never shares
 /// bytes with its input or residual (it is placed while they are live). The graph op's scratch
-/// (`scratchBytes`, the largest graph op's C) gets its own region after the tensors, since
-/// the runtime requires it to overlap no tensor at all.
+/// (`scratchBytes`, the largest graph op's C) and thread 0's band buffers of fused blocks
+/// (``BandPlan``) share one region after the tensors, since the runtime requires it to overlap
+/// no tensor at all. A fused block's intermediates get no region (offset 0); its input stays
+/// live to its last op, whose bands still read it.
 public struct ArenaPlan: Sendable, Equatable {
   /// The tensors one op reads and the one it writes (nil for the head).
   public struct Access: Sendable, Equatable {
@@ -486,7 +495,14 @@ public struct ArenaPlan: Sendable, Equatable {
 
   public static let alignment = Int(VGL_Q8_ALIGNMENT)
 
-  public init(tensorBytes: [Int], ops: [Access], input: Int, scratchBytes: Int) {
+  public init(tensorBytes: [Int], ops: [Access], input: Int, scratchBytes: Int,
+              bands: BandPlan? = nil) {
+    var tensorBytes = tensorBytes, ops = ops, scratchBytes = scratchBytes
+    if let bands {
+      for (t, band) in bands.bands.enumerated() where band != 0 { tensorBytes[t] = 0 }
+      for b in bands.blocks { ops[b.first + b.length - 1].reads += ops[b.first].reads }
+      scratchBytes = max(scratchBytes, bands.scratchBytes)
+    }
     // Ops with an output tensor, in order; the head's input stays live to the end.
     let producing = ops.filter { $0.write != nil }
     let lastRead = ops.last { $0.write == nil }?.reads.first ?? producing.last?.write ?? input
@@ -515,6 +531,10 @@ public struct ArenaPlan: Sendable, Equatable {
                                           write: $0.output) },
               input: model.inputTensor,
               scratchBytes: model.ops.filter { $0.kind == .mrconv }
-                .map { model.tensors[$0.input].channels }.max() ?? 0)
+                .map { model.tensors[$0.input].channels }.max() ?? 0,
+              bands: model.tensors.contains { $0.band != 0 }
+                ? BandPlan(ops: model.ops,
+                           shapes: model.tensors.map { ($0.channels, $0.height, $0.width) })
+                : nil)
   }
 }
