@@ -124,17 +124,21 @@ struct PlannerRandom {
 /// band buffers in the scratch region. A pattern fuses only when its intermediates are read by
 /// nothing but the next op and the ops before the last add no residual.
 ///
-/// The band rule: a thread's band scratch stays within ``scratchBudget`` (64 KiB), so that a
-/// band's buffers, plus the input rows it reads and the output rows it writes, stay within a
-/// 256 KiB L2 while the band moves through the three kernels. The inverted residual takes the
-/// tallest band of rows whose scratch (`align64((R + 2 pad) W C4) + (R + pad) W C4`) fits, the
-/// FFN the largest multiple of 16 pixels whose tile (`P C4`) fits; both at least 1 row or 16
-/// pixels, and capped so that a map has at least 4 bands or 8 tiles when it is tall or large
-/// enough, which keeps every thread of a 2- to 4-thread instance busy on the small late-stage
-/// maps. The bits do not depend on the band: every output element is computed by the same
-/// kernel from the same inputs.
+/// The band rule: a thread's band scratch stays within ``scratchBudget`` (32 KiB, the L1 data
+/// cache of the x86-64 host's cores and of the boards' Cortex-A cores), so the expanded rows a
+/// band writes are still in L1 when the depthwise and the projection read them back, and the
+/// whole arena (one scratch per thread) stays small. The inverted residual takes the tallest
+/// band of rows whose scratch (`align64((R + 2 pad) W C4) + (R + pad) W C4`) fits, at least
+/// 1 row (Ti: W x C4 is 7 KiB at every stage, so R = 1 and 35,840 B), the FFN the largest
+/// multiple of 16 pixels whose tile (`P C4`) fits, at least 16; both capped so that a map has at
+/// least 4 bands (ceil(H / 4) rows) or 8 tiles (maps of 128 pixels and more; 16-pixel tiles
+/// below), which keeps every thread of a 2- to 4-thread instance busy on the small late-stage
+/// maps. The depthwise's halo rows are kept from the thread's previous band (2 pad rows moved
+/// to the buffer's start) rather than recomputed: with 1-row bands recomputing would triple
+/// the expansion's work. The bits do not depend on the band: every output element is computed
+/// by the same kernel from the same inputs.
 public struct BandPlan: Sendable, Equatable {
-  public static let scratchBudget = 64 * 1024
+  public static let scratchBudget = 32 * 1024
 
   /// One fused block: ops `first ..< first + length` (3: inverted residual, 2: FFN).
   public struct Block: Sendable, Equatable {
