@@ -13,7 +13,9 @@
 
 #include "../runtime/q8-execute.h"
 #include "alloc-counter.h"
+#include "model-builder.h"
 #include "q8-tester.h"
+#include "vigil_model.h"
 
 enum { kTensors = 14, kOps = 14, kClasses = 6, kC = 8, kNone = -1 };
 
@@ -368,10 +370,82 @@ VGL_TEST(q8_fusion, bad_fusion_fields_are_refused) {
   net_free(&n);
 }
 
+// The fused plan as a .vigil file: the loader accepts it, instances on every ISA path and
+// 1..4 threads (sized by vgl_model_arena_size_threads) give the unfused plan's logits with no
+// heap call, an observed instance (vgl_model_arena_size_observed) too. VIGIL_FUZZ_SEED=FILE
+// writes the file (the fuzz corpus's tiny-fused.vigil).
+VGL_TEST(q8_fusion, a_fused_file_runs_through_the_instance_api) {
+  fusion_net n;
+  net_build(&n, 13, 3);
+  vgl_q8_tensor tensors[kTensors];
+  vgl_q8_plan fused;
+  make_fused(&n, tensors, &fused, 3, 16);
+  uint8_t pixels[3 * 13 * 13];
+  fill_pixels(pixels, sizeof pixels);
+  float want[kClasses], got[kClasses];
+  ASSERT_TRUE(run(&n.plan, VGL_ISA_SCALAR, NULL, 1, pixels, want, NULL, NULL) == VGL_OK);
+  vgl_model_network network = {.name = "fused", .stage_count = 2, .channels = {kC, 2 * kC},
+                               .local_blocks = {2, 0}, .global_blocks = {0, 1},
+                               .embedding = 2 * kC, .classes = kClasses, .input_size = 13};
+  const vgl_model_preprocessing preprocessing = {13, 0.875f, {0.485f, 0.456f, 0.406f},
+                                                 {0.229f, 0.224f, 0.225f}};
+  const char *names[kOps];
+  for (int o = 0; o < kOps; o++) names[o] = "op";
+  const mb_input input = {&fused, names, &network, &preprocessing, NULL, NULL, NULL, 0};
+  static alignas(64) uint8_t file[1 << 16];
+  const size_t size = mb_write(&input, file, sizeof file, NULL);
+  ASSERT_TRUE(size != 0);
+  const char *seed = getenv("VIGIL_FUZZ_SEED");
+  if (seed != NULL) {
+    FILE *f = fopen(seed, "wb");
+    if (f == NULL || fwrite(file, 1, size, f) != size || fclose(f) != 0) abort();
+  }
+  char message[256] = "";
+  vgl_model *model = NULL;
+  const vgl_status opened = vgl_model_open(file, size, &model, message, sizeof message);
+  if (opened != VGL_OK) printf("  %s\n", message);
+  ASSERT_TRUE(opened == VGL_OK);
+  for (int isa = VGL_ISA_SCALAR; isa <= VGL_ISA_NEONDOT; isa++) {
+    if (!vgl_isa_supported((vgl_isa)isa)) continue;
+    for (uint32_t threads = 1; threads <= 4; threads++) {
+      const uint64_t bytes = vgl_model_arena_size_threads(model, threads);
+      EXPECT_EQ_INT(align_up(fused.arena_bytes) * (threads > 1) + (threads == 1) * fused.arena_bytes +
+                        (threads - 1) * align_up(fused.scratch_bytes),
+                    bytes);
+      const vgl_instance_options options = {(uint32_t)isa, threads};
+      vgl_instance instance;
+      ASSERT_TRUE(vgl_instance_init_options(model, g_arena, bytes, &options, &instance, message,
+                                            sizeof message) == VGL_OK);
+      alloc_counter_start();
+      const vgl_status status = vgl_instance_run(&instance, pixels, got);
+      EXPECT_EQ_INT(0, alloc_counter_stop());
+      EXPECT_EQ_INT(VGL_OK, status);
+      EXPECT_TRUE(memcmp(got, want, sizeof want) == 0);
+      // An observed run needs the observed arena; this one is refused.
+      observed seen = {0};
+      EXPECT_EQ_INT(VGL_E_ARENA_SMALL,
+                    vgl_instance_run_observed(&instance, pixels, got, observe, &seen));
+      vgl_instance_release(&instance);
+      const uint64_t observed_bytes = vgl_model_arena_size_observed(model, threads);
+      EXPECT_TRUE(observed_bytes > bytes);
+      ASSERT_TRUE(vgl_instance_init_options(model, g_arena, observed_bytes, &options, &instance,
+                                            message, sizeof message) == VGL_OK);
+      memset(got, 0, sizeof got);
+      EXPECT_EQ_INT(VGL_OK, vgl_instance_run_observed(&instance, pixels, got, observe, &seen));
+      EXPECT_EQ_INT(kOps, seen.calls);
+      EXPECT_TRUE(memcmp(got, want, sizeof want) == 0);
+      vgl_instance_release(&instance);
+    }
+  }
+  vgl_model_close(model);
+  net_free(&n);
+}
+
 int main(int argc, char **argv) {
   vgl_test_init(argc, argv);
   VGL_RUN_TEST(q8_fusion, fused_blocks_give_the_unfused_logits_on_every_path_and_thread_count);
   VGL_RUN_TEST(q8_fusion, observed_runs_report_every_op_whole);
   VGL_RUN_TEST(q8_fusion, bad_fusion_fields_are_refused);
+  VGL_RUN_TEST(q8_fusion, a_fused_file_runs_through_the_instance_api);
   return vgl_test_finish();
 }
