@@ -99,19 +99,11 @@ static void net_build(fusion_net *n, uint32_t side, uint32_t dw_kernel) {
       case VGL_Q8_HEAD: taps = 1; terms = in->channels; break;
       default: rows = 1; terms = 0; break;  // GAP
     }
-    if (terms != 0) {
-      n->weights[o] = q8t_weights(rows * terms);
-      n->biases[o] = q8t_biases(rows, 3000);
-    }
-    const int8_t *weight = n->weights[o];
-    const int32_t *bias = n->biases[o];
-    if (taps != 0) {
-      n->packed[o] = q8t_pack(row->kind, rows, taps, in->channels, n->weights[o], n->biases[o],
-                              kPixelZeroPoints);
-      weight = n->packed[o].weight;
-      bias = n->packed[o].bias;
-    }
-    n->scales[o] = q8t_scales(rows, terms == 0 ? 1 : terms, o % 3 == 0);
+    const int8_t *weight = NULL;
+    const int32_t *bias = NULL;
+    n->scales[o] = q8t_op_arrays(row->kind, rows, taps, terms, in->channels, kPixelZeroPoints,
+                                 o % 3 == 0, &n->weights[o], &n->biases[o], &n->packed[o],
+                                 &weight, &bias);
     if (row->kind == VGL_Q8_GAP) {
       n->scales[o][0] = in->scale / ((float)(in->height * in->width) * n->tensors[o + 1].scale);
     }
@@ -131,23 +123,9 @@ static void net_build(fusion_net *n, uint32_t side, uint32_t dw_kernel) {
     };
     if (row->kind == VGL_Q8_GAP || row->kind == VGL_Q8_HEAD) op.pad = 0;
     if (row->kind != VGL_Q8_HEAD) {
-      const vgl_q8_tensor *out = &n->tensors[o + 1];
-      vgl_status status;
-      if (row->gelu) {
-        const int32_t pre_zp = q8t_int(-20, 20);
-        status = vgl_qs8_gelu_table_init(vgl_test_uniform(0.03f, 0.06f), pre_zp, out->scale,
-                                         out->zero_point, n->tables[o]);
-        if (status == VGL_OK) status = vgl_qs8_requant_params_init(pre_zp, -128, 127, &op.requant);
-        op.gelu_table = n->tables[o];
-      } else if (op.residual != VGL_Q8_NO_TENSOR) {
-        const vgl_q8_tensor *res = &n->tensors[op.residual];
-        status = vgl_qs8_requant_params_init_residual(out->zero_point, -128, 127,
-                                                      res->zero_point, res->scale / out->scale,
-                                                      &op.requant);
-      } else {
-        status = vgl_qs8_requant_params_init(out->zero_point, -128, 127, &op.requant);
-      }
-      if (status != VGL_OK) abort();
+      q8t_op_tail(&op, &n->tensors[o + 1],
+                  op.residual == VGL_Q8_NO_TENSOR ? NULL : &n->tensors[op.residual], row->gelu,
+                  n->tables[o]);
     }
     n->ops[o] = op;
   }
