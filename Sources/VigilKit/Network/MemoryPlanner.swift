@@ -125,7 +125,7 @@ struct PlannerRandom {
 /// nothing but the next op and the ops before the last add no residual.
 ///
 /// The band rule: a thread's band scratch stays within ``scratchBudget`` (32 KiB, the L1 data
-/// cache of the x86-64 host's cores and of the boards' Cortex-A cores), so the expanded rows a
+/// cache of the boards' Cortex-A53/A72 cores; the x86-64 host has 48 KiB), so the expanded rows a
 /// band writes are still in L1 when the depthwise and the projection read them back, and the
 /// whole arena (one scratch per thread) stays small. The inverted residual takes the tallest
 /// band of rows whose scratch (`align64((R + 2 pad) W C4) + (R + pad) W C4`) fits, at least
