@@ -243,7 +243,7 @@ typedef struct vgl_q8_op {
 /// vgl_q8_plan_arena_bytes_observed bytes.
 ///
 /// Band scratch of a group (bytes, align_up = round up to VGL_Q8_ALIGNMENT):
-///   inverted residual  align_up((band + 2 pad) * W * C4) + (band + pad) * W * C4
+///   inverted residual  align_up((band + 2 pad) * W * C4) + band * W * C4
 ///   FFN                band * C4
 /// with C4 the intermediate's channels and W the map's width.
 

@@ -54,7 +54,7 @@ static inline uint64_t vgl_q8_block_scratch_bytes(const vgl_q8_plan *plan, uint3
   const uint64_t row = vgl_q8_mul_sat(t1->width, t1->channels);
   const uint64_t expanded = vgl_q8_mul_sat((uint64_t)t1->band + 2 * pad, row);
   return vgl_q8_add_sat(vgl_q8_align_up(expanded),
-                        vgl_q8_mul_sat((uint64_t)t1->band + pad, row));
+                        vgl_q8_mul_sat(t1->band, row));
 }
 
 #endif  // VIGIL_Q8_EXECUTE_H

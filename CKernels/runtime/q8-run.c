@@ -203,7 +203,9 @@ static void run_ffn(const run_context *r, uint32_t index, uint32_t thread) {
 // of the same thread are kept (moved to the buffer's start) rather than recomputed, so only a
 // thread's first band expands halo rows twice. The depthwise runs on the held rows as a map of
 // their own (rows past the map's edges are its zero padding, as in the whole map) and writes
-// local rows [r0 - first, r1 - first) of its buffer; the projection reads those.
+// their local rows [r0 - first, r1 - first): its output pointer is set r0 - first (<= pad) rows
+// before the band's buffer, inside the expanded rows that precede it, so the band's rows land
+// at the buffer's start and the buffer needs only `band` rows. The projection reads those.
 static void run_inverted_residual(const run_context *r, uint32_t index, uint32_t thread) {
   const vgl_q8_plan *plan = r->plan;
   const vgl_q8_op *expand = &plan->ops[index], *dw = &plan->ops[index + 1],
@@ -240,9 +242,8 @@ static void run_inverted_residual(const run_context *r, uint32_t index, uint32_t
     held_end = end;
     r->kernels->dwconv(t1->channels, end - first, width, end - first, width, dw->kernel, 1, pad,
                        expanded, t1->zero_point, dw->weight, dw->bias, dw->scale, &dw->requant,
-                       dw->gelu_table, NULL, dw_out, r0 - first, r1 - first);
-    gemm(r, project, dw_out + (r0 - first) * row, output, residual, r0 * width,
-         (r1 - r0) * width);
+                       dw->gelu_table, NULL, dw_out - (r0 - first) * row, r0 - first, r1 - first);
+    gemm(r, project, dw_out, output, residual, r0 * width, (r1 - r0) * width);
   }
 }
 

@@ -144,11 +144,11 @@ static void net_free(fusion_net *n) {
 }
 
 // The band scratch of a block as docs/int8.md states it (written out here, not taken from the
-// runtime): inverted residual align((R + 2p) W C4) + (R + p) W C4, FFN P C4.
+// runtime): inverted residual align((R + 2p) W C4) + R W C4, FFN P C4.
 static uint64_t block_scratch(const vgl_q8_tensor *t1, uint32_t pad, bool ffn) {
   const uint64_t row = (uint64_t)t1->width * t1->channels;
   if (ffn) return (uint64_t)t1->band * t1->channels;
-  return align_up((t1->band + 2 * (uint64_t)pad) * row) + (t1->band + (uint64_t)pad) * row;
+  return align_up((t1->band + 2 * (uint64_t)pad) * row) + t1->band * row;
 }
 
 // A fused copy of an unfused plan: `fused` gets the tensors with bands set (clipped to each
@@ -332,7 +332,7 @@ VGL_TEST(q8_fusion, bad_fusion_fields_are_refused) {
   ASSERT_TRUE(vgl_q8_plan_validate(&plan, NULL, 0) == VGL_OK);
   REFUSED(tensors[2].offset = 64, "tensor 2 is band-local (band 3) but has a nonzero offset");
   REFUSED(tensors[0].band = 1, "tensor 0 is band-local (band 1) but is the plan's input");
-  REFUSED(plan.scratch_bytes -= 1, "fused block at op 1: needs 2048 band scratch bytes (band 3)");
+  REFUSED(plan.scratch_bytes -= 1, "fused block at op 1: needs 1824 band scratch bytes (band 3)");
   REFUSED(tensors[2].band = tensors[3].band = 8, "band of 8 rows is outside 1..7");
   REFUSED(tensors[5].band = 50, "fused block at op 4: tile of 50 pixels is outside 1..49");
   REFUSED(tensors[3].band = 2, "the depthwise op 2 needs stride 1, pad (kernel - 1) / 2");

@@ -128,8 +128,8 @@ struct PlannerRandom {
 /// cache of the boards' Cortex-A53/A72 cores; the x86-64 host has 48 KiB), so the expanded rows a
 /// band writes are still in L1 when the depthwise and the projection read them back, and the
 /// whole arena (one scratch per thread) stays small. The inverted residual takes the tallest
-/// band of rows whose scratch (`align64((R + 2 pad) W C4) + (R + pad) W C4`) fits, at least
-/// 1 row (Ti: W x C4 is 7 KiB at every stage, so R = 1 and 35,840 B), the FFN the largest
+/// band of rows whose scratch (`align64((R + 2 pad) W C4) + R W C4`) fits, at least
+/// 1 row (Ti: W x C4 is 7 KiB at every stage, so R = 1 and 28,672 B), the FFN the largest
 /// multiple of 16 pixels whose tile (`P C4`) fits, at least 16; both capped so that a map has at
 /// least 4 bands (ceil(H / 4) rows) or 8 tiles (maps of 128 pixels and more; 16-pixel tiles
 /// below), which keeps every thread of a 2- to 4-thread instance busy on the small late-stage
@@ -188,7 +188,7 @@ public struct BandPlan: Sendable, Equatable {
          let t2 = intermediate(i + 1), gemm(ops[i + 2]) {
         func scratch(_ rows: Int) -> Int {
           let a = ArenaPlan.alignment
-          return ((rows + 2 * next.pad) * width * c4 + a - 1) / a * a + (rows + next.pad) * width * c4
+          return ((rows + 2 * next.pad) * width * c4 + a - 1) / a * a + rows * width * c4
         }
         var rows = 1
         let cap = max(1, (height + 3) / 4)
