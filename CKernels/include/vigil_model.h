@@ -203,7 +203,9 @@ vgl_status vgl_instance_init_options(const vgl_model *model, void *arena, uint64
 void vgl_instance_release(vgl_instance *instance);
 
 /// vgl_instance_run, calling `observer` (vigil_q8.h) after every op on the caller's thread,
-/// while the other threads wait: for per-op timing and activation dumps.
+/// while the other threads wait: for per-op timing and activation dumps. Fused blocks run op
+/// by op, each output whole, so the instance's arena must hold vgl_model_arena_size_observed
+/// (VGL_E_ARENA_SMALL otherwise, touching nothing).
 vgl_status vgl_instance_run_observed(const vgl_instance *instance, const uint8_t *pixels,
                                      float *logits_out, vgl_q8_observer observer,
                                      void *observer_context);
