@@ -131,8 +131,15 @@ void vgl_model_close(vgl_model *model);
 uint64_t vgl_model_arena_size(const vgl_model *model);
 
 /// The arena bytes an instance of `model` needs on `threads` threads (1..64): the plan's arena
-/// plus one copy of the scratch region per extra thread. 0 for NULL or 0 threads.
+/// plus one copy of the scratch region (the graph op's xj row and the fused blocks' band
+/// buffers, vigil_q8.h) per extra thread. 0 for NULL or 0 threads.
 uint64_t vgl_model_arena_size_threads(const vgl_model *model, uint32_t threads);
+
+/// The arena bytes an instance needs on `threads` threads for observed runs
+/// (vgl_instance_run_observed), which execute a model with fused blocks unfused:
+/// vgl_q8_plan_arena_bytes_observed. Equal to vgl_model_arena_size_threads without fused
+/// blocks. 0 for NULL or 0 threads.
+uint64_t vgl_model_arena_size_observed(const vgl_model *model, uint32_t threads);
 
 /// The plan, with arrays pointing into the file; valid until vgl_model_close.
 const vgl_q8_plan *vgl_model_plan(const vgl_model *model);
@@ -196,7 +203,9 @@ vgl_status vgl_instance_init_options(const vgl_model *model, void *arena, uint64
 void vgl_instance_release(vgl_instance *instance);
 
 /// vgl_instance_run, calling `observer` (vigil_q8.h) after every op on the caller's thread,
-/// while the other threads wait: for per-op timing and activation dumps.
+/// while the other threads wait: for per-op timing and activation dumps. Fused blocks run op
+/// by op, each output whole, so the instance's arena must hold vgl_model_arena_size_observed
+/// (VGL_E_ARENA_SMALL otherwise, touching nothing).
 vgl_status vgl_instance_run_observed(const vgl_instance *instance, const uint8_t *pixels,
                                      float *logits_out, vgl_q8_observer observer,
                                      void *observer_context);

@@ -33,7 +33,9 @@
 //     the input region too, once the stem has read it); an op's output never overlaps its
 //     input or residual tensor (checked);
 //   - the scratch region (scratch_bytes, may be 0) overlaps no tensor (checked); kernels use
-//     it within one op only (today: the graph op's xj vector, `channels` bytes).
+//     it within one op or fused block only (the graph op's xj vector, `channels` bytes; a
+//     fused block's band buffers, see "fused blocks");
+//   - band-local tensors (vgl_q8_tensor.band != 0) have no region at all.
 //   Regions may come in any order; the drawing shows one.
 #ifndef VIGIL_Q8_H
 #define VIGIL_Q8_H
@@ -187,7 +189,10 @@ typedef enum vgl_q8_op_kind {
 /// One tensor of the plan: C x H x W, HWC bytes at `offset` in the arena.
 typedef struct vgl_q8_tensor {
   uint32_t channels, height, width;
-  uint32_t reserved;   ///< 0
+  /// 0: a whole tensor at `offset`. Otherwise band-local: an intermediate of a fused block
+  /// (see "fused blocks" below) that is never whole in the arena; `band` is the block's band
+  /// height in rows (inverted residual) or its tile in pixels (FFN), and `offset` is 0.
+  uint32_t band;
   uint64_t offset;     ///< bytes from the arena start, a multiple of VGL_Q8_ALIGNMENT
   float scale;         ///< real = scale * (q - zero_point); finite, > 0 (ignored for the input)
   int32_t zero_point;  ///< [-128, 127] (ignored for the uint8 input tensor)
@@ -217,6 +222,31 @@ typedef struct vgl_q8_op {
                                      ///< unless there is a GELU table
 } vgl_q8_op;
 
+/// Fused blocks. The executor runs two op patterns whose intermediates are band-local
+/// (vgl_q8_tensor.band != 0) piece by piece, so their 4C tensors are never whole in memory:
+///
+///   inverted residual  CONV 1x1 -> t1 -> DWCONV (stride 1, pad (k-1)/2) -> t2 -> CONV 1x1
+///                      in bands of `band` output rows (t1.band == t2.band); each band expands
+///                      the input rows it needs (its rows plus `pad` halo rows each side, the
+///                      halo kept from the previous band of the same thread), runs the
+///                      depthwise on them and projects;
+///   FFN                CONV 1x1 -> t1 -> CONV 1x1, in tiles of `band` pixels.
+///
+/// The ops stay in the plan as they are (the same kernels run on sub-ranges, so every output
+/// bit equals the unfused run's). Validation requires: t1 (and t2) written by the group and
+/// read only by its next op, no residual before the last op, the group's output disjoint from
+/// its input, band in 1..height (rows) or 1..height*width (pixels), and scratch_bytes at least
+/// the band scratch of every group, VGL_Q8_BAND_SCRATCH_BYTES below (each thread has its own
+/// scratch region, so the band scratch per thread is paid once per thread; see
+/// vgl_q8_plan_arena_bytes_threads). Observed runs (an observer given) run every op whole
+/// instead: band-local tensors then live after the threads' regions, in
+/// vgl_q8_plan_arena_bytes_observed bytes.
+///
+/// Band scratch of a group (bytes, align_up = round up to VGL_Q8_ALIGNMENT):
+///   inverted residual  align_up((band + 2 pad) * W * C4) + band * W * C4
+///   FFN                band * C4
+/// with C4 the intermediate's channels and W the map's width.
+
 typedef struct vgl_q8_plan {
   uint32_t tensor_count;
   const vgl_q8_tensor *tensors;
@@ -225,7 +255,8 @@ typedef struct vgl_q8_plan {
   uint32_t input_tensor;     ///< the uint8 HWC pixel region; read by the STEM only
   uint32_t reserved;         ///< 0
   uint64_t scratch_offset;   ///< bytes, a multiple of VGL_Q8_ALIGNMENT
-  uint64_t scratch_bytes;    ///< >= the largest MRCONV's channels; may be 0 without MRCONV
+  uint64_t scratch_bytes;    ///< >= the largest MRCONV's channels and fused block's band
+                             ///< scratch; may be 0 without either
   uint64_t arena_bytes;      ///< bytes the arena must hold (every region ends at or below)
 } vgl_q8_plan;
 
@@ -260,7 +291,7 @@ typedef void (*vgl_q8_observer)(void *context, uint32_t op_index, const vgl_q8_t
 ///   logits_out  [ops[op_count - 1].classes] floats.
 ///   observer    NULL or called after every op with `observer_context`.
 /// Returns VGL_E_ARENA_SMALL (see vgl_q8_arena_check for the numbers) when arena_bytes <
-/// plan->arena_bytes, touching nothing. Never allocates; keeps no state between calls.
+/// plan->arena_bytes (with an observer: < vgl_q8_plan_arena_bytes_observed), touching nothing. Never allocates; keeps no state between calls.
 vgl_status vgl_q8_run(const vgl_q8_plan *plan, void *arena, uint64_t arena_bytes,
                       const uint8_t *pixels, float *logits_out, vgl_q8_observer observer,
                       void *observer_context);
@@ -269,6 +300,12 @@ vgl_status vgl_q8_run(const vgl_q8_plan *plan, void *arena, uint64_t arena_bytes
 /// one; more threads add one copy of the scratch region each (the graph op's xj row), after
 /// the plan's own regions. 0 for a NULL plan or 0 threads.
 uint64_t vgl_q8_plan_arena_bytes_threads(const vgl_q8_plan *plan, uint32_t threads);
+
+/// The arena bytes an observed run (observer not NULL) of a validated plan needs on `threads`
+/// threads: vgl_q8_plan_arena_bytes_threads plus, when the plan has fused blocks, room for the
+/// largest block's band-local tensors whole (observed runs execute every op unfused and report
+/// its whole output). UINT64_MAX when that does not fit 64 bits; 0 for a NULL plan or 0 threads.
+uint64_t vgl_q8_plan_arena_bytes_observed(const vgl_q8_plan *plan, uint32_t threads);
 
 /// vgl_q8_run on the kernels of one ISA path: `isa` as vgl_isa_resolve takes it (VGL_ISA_AUTO:
 /// VIGIL_ISA or the best path; vgl_q8_run is this with VGL_ISA_AUTO). VGL_E_UNSUPPORTED when

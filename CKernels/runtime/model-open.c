@@ -25,7 +25,8 @@
 //      the network config (NetworkConfig.validate's limits), preprocessing, labels, metadata
 //      (keys unique and ascending);
 //   6. tensors and ops: ids in range, every weight array 64-byte aligned inside the weights
-//      blob with exactly the length the op's shapes imply, reserved fields zero;
+//      blob with exactly the length the op's shapes imply, reserved fields zero (a tensor's
+//      band field is checked with the plan: fused blocks);
 //   7. vgl_q8_plan_validate on the built plan (shapes, arena regions, weight and bias values,
 //      the int32 overflow bound), then the plan against the config (input 3 x S x S, classes,
 //      embedding), then every scale against the int8 contract's bounds (model-bounds.c).
@@ -523,13 +524,10 @@ static vgl_status decode_tensors(loader *l, vgl_model *m) {
     t->channels = load_u32(r);
     t->height = load_u32(r + 4);
     t->width = load_u32(r + 8);
-    t->reserved = load_u32(r + 12);
+    t->band = load_u32(r + 12);  // band-local tensors: checked by vgl_q8_plan_validate
     t->offset = load_u64(r + 16);
     t->scale = load_f32(r + 24);
     t->zero_point = load_i32(r + 28);
-    if (t->reserved != 0) {
-      return BAD(l, "tensor %" PRIu32 " bytes 12..15 are reserved and must be zero", id);
-    }
   }
   return VGL_OK;
 }
@@ -914,6 +912,11 @@ vgl_status vgl_instance_init(const vgl_model *model, void *arena, uint64_t arena
 uint64_t vgl_model_arena_size_threads(const vgl_model *model, uint32_t threads) {
   if (model == NULL || threads == 0 || threads > VGL_MAX_THREADS) return 0;
   return vgl_q8_plan_arena_bytes_threads(&model->plan, threads);
+}
+
+uint64_t vgl_model_arena_size_observed(const vgl_model *model, uint32_t threads) {
+  if (model == NULL || threads == 0 || threads > VGL_MAX_THREADS) return 0;
+  return vgl_q8_plan_arena_bytes_observed(&model->plan, threads);
 }
 
 vgl_status vgl_instance_init_options(const vgl_model *model, void *arena, uint64_t arena_bytes,

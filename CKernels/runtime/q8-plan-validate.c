@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../kernels/qs8-kernels.h"
+#include "q8-execute.h"
 #include "runtime-internal.h"
 #include "vigil_q8.h"
 
@@ -29,6 +30,10 @@
 //   6. every tensor an op reads (input, residual) was written by an earlier op (the STEM reads
 //      the caller's pixels): no op reads arena bytes that no op of this run wrote, so the
 //      result never depends on what the arena held before.
+//   7. fused blocks (vigil_q8.h): every band-local tensor (band != 0, offset 0, no region) is
+//      an intermediate of one inverted-residual or FFN pattern, written and read inside it
+//      only; the block's output disjoint from its input; the band within the map; the band
+//      scratch within scratch_bytes. Band-local tensors take no part in the region checks.
 //
 // Not checked: that tensors sharing storage have disjoint lifetimes: the planner's promise,
 // whose breach gives wrong (but deterministic) numbers, never an out-of-bounds access.
@@ -48,7 +53,9 @@ static bool regions_overlap(uint64_t a, uint64_t a_bytes, uint64_t b, uint64_t b
   return a < b + b_bytes && b < a + a_bytes;
 }
 
+// Band-local tensors have no region, so they overlap nothing.
 static bool tensors_overlap(const vgl_q8_tensor *a, const vgl_q8_tensor *b) {
+  if (a->band != 0 || b->band != 0) return false;
   return regions_overlap(a->offset, tensor_bytes(a), b->offset, tensor_bytes(b));
 }
 
@@ -387,13 +394,20 @@ static vgl_status validate_tensor(const vgl_q8_plan *plan, uint32_t id, char *me
   const vgl_status shape = vgl_check_tensor_shape(id, t->channels, t->height, t->width, "byte",
                                                   &bytes, message, capacity);
   if (shape != VGL_OK) return shape;
-  if (t->offset % VGL_Q8_ALIGNMENT != 0) {
+  if (t->band != 0) {
+    if (id == plan->input_tensor || t->offset != 0) {
+      return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                      "tensor %" PRIu32 " is band-local (band %" PRIu32 ") but %s", id, t->band,
+                      id == plan->input_tensor ? "is the plan's input"
+                                               : "has a nonzero offset (it has no region)");
+    }
+  } else if (t->offset % VGL_Q8_ALIGNMENT != 0) {
     return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
                     "tensor %" PRIu32 " offset %" PRIu64 " is not a multiple of %u (remainder %"
                     PRIu64 ")",
                     id, t->offset, VGL_Q8_ALIGNMENT, t->offset % VGL_Q8_ALIGNMENT);
   }
-  if (t->offset > plan->arena_bytes || bytes > plan->arena_bytes - t->offset) {
+  if (t->band == 0 && (t->offset > plan->arena_bytes || bytes > plan->arena_bytes - t->offset)) {
     return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
                     "tensor %" PRIu32 " (%" PRIu32 "x%" PRIu32 "x%" PRIu32 ", %" PRIu64
                     " B at offset %" PRIu64 ") ends past the arena of %" PRIu64 " B",
@@ -408,6 +422,111 @@ static vgl_status validate_tensor(const vgl_q8_plan *plan, uint32_t id, char *me
     return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
                     "tensor %" PRIu32 " zero point %" PRId32 " is outside [-128, 127]", id,
                     t->zero_point);
+  }
+  return VGL_OK;
+}
+
+static bool band_local(const vgl_q8_plan *plan, uint32_t id) {
+  return id != VGL_Q8_NO_TENSOR && plan->tensors[id].band != 0;
+}
+
+static bool is_gemm(const vgl_q8_op *op) {
+  return op->kind == VGL_Q8_CONV && op->kernel == 1 && op->stride == 1 && op->pad == 0;
+}
+
+#define BLOCK_FAIL(index, format, ...)                                                        \
+  vgl_fail(VGL_E_BAD_PLAN, message, capacity, "fused block at op %" PRIu32 ": " format, index, \
+           __VA_ARGS__)
+
+// The fused block whose first op is `index` (its output is band-local), vgl_q8_block_length
+// ops long; after validate_op has passed every op.
+static vgl_status check_block(const vgl_q8_plan *plan, uint32_t index, uint32_t length,
+                              char *message, size_t capacity) {
+  const vgl_q8_op *expand = &plan->ops[index];
+  const vgl_q8_op *last = &plan->ops[index + length - 1];
+  const vgl_q8_tensor *x = &plan->tensors[expand->input];
+  const vgl_q8_tensor *t1 = &plan->tensors[expand->output];
+  if (length == 1 || !is_gemm(expand) || expand->residual != VGL_Q8_NO_TENSOR ||
+      band_local(plan, expand->input)) {
+    return BLOCK_FAIL(index, "band-local tensor %" PRIu32 " must be the output of a 1x1 conv "
+                      "(stride 1, no padding, no residual) on a whole tensor that starts an "
+                      "inverted-residual or FFN block",
+                      expand->output);
+  }
+  const vgl_q8_op *middle = &plan->ops[index + 1];
+  if (middle->input != expand->output) {
+    return BLOCK_FAIL(index, "op %" PRIu32 " must read band-local tensor %" PRIu32,
+                      index + 1, expand->output);
+  }
+  if (length == 3) {
+    if (middle->stride != 1 || middle->pad * 2 + 1 != middle->kernel ||
+        middle->residual != VGL_Q8_NO_TENSOR || !band_local(plan, middle->output) ||
+        middle->output == middle->input ||
+        plan->tensors[middle->output].band != t1->band) {
+      return BLOCK_FAIL(index, "the depthwise op %" PRIu32 " needs stride 1, pad (kernel - 1) "
+                        "/ 2, no residual and a band-local output of its own with band %" PRIu32,
+                        index + 1, t1->band);
+    }
+    if (!is_gemm(last) || last->input != middle->output) {
+      return BLOCK_FAIL(index, "op %" PRIu32 " must be a 1x1 conv reading tensor %" PRIu32,
+                        index + 2, middle->output);
+    }
+    if (t1->band > x->height) {
+      return BLOCK_FAIL(index, "band of %" PRIu32 " rows is outside 1..%" PRIu32 " (the map's "
+                        "height)", t1->band, x->height);
+    }
+  } else {
+    if (!is_gemm(last)) {
+      return BLOCK_FAIL(index, "op %" PRIu32 " must be a 1x1 conv (stride 1, no padding)",
+                        index + 1);
+    }
+    if ((uint64_t)t1->band > (uint64_t)x->height * x->width) {
+      return BLOCK_FAIL(index, "tile of %" PRIu32 " pixels is outside 1..%" PRIu64 " (the map's "
+                        "pixels)", t1->band, (uint64_t)x->height * x->width);
+    }
+  }
+  if (band_local(plan, last->output) || band_local(plan, last->residual)) {
+    return BLOCK_FAIL(index, "its last op %" PRIu32 " writes or adds a band-local tensor",
+                      index + length - 1);
+  }
+  const vgl_q8_tensor *y = &plan->tensors[last->output];
+  if (tensors_overlap(y, x)) {
+    return BLOCK_FAIL(index, "output tensor %" PRIu32 " [%" PRIu64 ", %" PRIu64 ") overlaps "
+                      "the block's input tensor %" PRIu32 " [%" PRIu64 ", %" PRIu64 ")",
+                      last->output, y->offset, y->offset + tensor_bytes(y), expand->input,
+                      x->offset, x->offset + tensor_bytes(x));
+  }
+  const uint64_t scratch = vgl_q8_block_scratch_bytes(plan, index, length);
+  if (scratch > plan->scratch_bytes) {
+    return BLOCK_FAIL(index, "needs %" PRIu64 " band scratch bytes (band %" PRIu32 "), the plan "
+                      "has %" PRIu64, scratch, t1->band, plan->scratch_bytes);
+  }
+  return VGL_OK;
+}
+
+// Check 7: blocks where band-local tensors start one; no other op touches them.
+static vgl_status check_blocks(const vgl_q8_plan *plan, char *message, size_t capacity) {
+  for (uint32_t index = 0; index < plan->op_count;) {
+    const vgl_q8_op *op = &plan->ops[index];
+    if (op->kind != VGL_Q8_HEAD && band_local(plan, op->output) &&
+        !band_local(plan, op->input)) {
+      const uint32_t length = vgl_q8_block_length(plan, index);
+      const vgl_status status = check_block(plan, index, length, message, capacity);
+      if (status != VGL_OK) return status;
+      index += length;
+      continue;
+    }
+    const uint32_t ids[3] = {op->input, op->kind == VGL_Q8_HEAD ? VGL_Q8_NO_TENSOR : op->output,
+                             op->residual};
+    for (int k = 0; k < 3; k++) {
+      if (band_local(plan, ids[k])) {
+        return vgl_fail(VGL_E_BAD_PLAN, message, capacity,
+                        "op %" PRIu32 " (%s) uses band-local tensor %" PRIu32 " outside a fused "
+                        "block",
+                        index, vgl_q8_kind_name(op->kind), ids[k]);
+      }
+    }
+    index++;
   }
   return VGL_OK;
 }
@@ -445,7 +564,8 @@ vgl_status vgl_q8_plan_validate(const vgl_q8_plan *plan, char *message,
   }
   for (uint32_t id = 0; id < plan->tensor_count && plan->scratch_bytes != 0; id++) {
     const vgl_q8_tensor *t = &plan->tensors[id];
-    if (regions_overlap(plan->scratch_offset, plan->scratch_bytes, t->offset, tensor_bytes(t))) {
+    if (t->band == 0 &&
+        regions_overlap(plan->scratch_offset, plan->scratch_bytes, t->offset, tensor_bytes(t))) {
       return vgl_fail(VGL_E_BAD_PLAN, message, message_capacity,
                       "scratch [%" PRIu64 ", %" PRIu64 ") overlaps tensor %" PRIu32 " [%" PRIu64
                       ", %" PRIu64 ")",
@@ -457,5 +577,5 @@ vgl_status vgl_q8_plan_validate(const vgl_q8_plan *plan, char *message,
     const vgl_status status = validate_op(plan, index, message, message_capacity);
     if (status != VGL_OK) return status;
   }
-  return VGL_OK;
+  return check_blocks(plan, message, message_capacity);
 }

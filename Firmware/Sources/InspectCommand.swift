@@ -68,6 +68,7 @@ struct Inspection {
     var bytes: UInt64
     var scale: Float
     var zeroPoint: Int32
+    var band: Int
   }
 
   var path: String
@@ -81,6 +82,8 @@ struct Inspection {
   var labels: [String]
   var metadata: [(String, String)]
   var arenaBytes: UInt64
+  var arenaBytesByThreads: [UInt64]  // 1...4 threads
+  var observedArenaBytes: UInt64
   var scratchOffset: UInt64, scratchBytes: UInt64
   var layers: [Layer]
   var tensors: [TensorSlot]
@@ -124,6 +127,8 @@ struct Inspection {
     metadata = meta
     let plan = model.plan.pointee
     arenaBytes = plan.arena_bytes
+    arenaBytesByThreads = (1...4).map { vgl_model_arena_size_threads(model.handle, UInt32($0)) }
+    observedArenaBytes = vgl_model_arena_size_observed(model.handle, 1)
     scratchOffset = plan.scratch_offset
     scratchBytes = plan.scratch_bytes
     inputTensor = Int(plan.input_tensor)
@@ -133,7 +138,7 @@ struct Inspection {
       slots.append(TensorSlot(
         index: i, shape: [Int(t.channels), Int(t.height), Int(t.width)], offset: t.offset,
         bytes: UInt64(t.channels) * UInt64(t.height) * UInt64(t.width), scale: t.scale,
-        zeroPoint: t.zero_point))
+        zeroPoint: t.zero_point, band: Int(t.band)))
     }
     tensors = slots
     var layers: [Layer] = []
@@ -191,6 +196,8 @@ struct Inspection {
     for (key, value) in metadata { lines.append("metadata \(key) = \(value)") }
     lines.append("arena \(arenaBytes) B (scratch \(scratchBytes) B at \(scratchOffset)), "
       + "weights \(weightBytes) B, \(macs) MACs, \(layers.count) ops, \(tensors.count) tensors")
+    lines.append("arena by threads: " + arenaBytesByThreads.enumerated().map { "\($0.offset + 1): \($0.element) B" }
+      .joined(separator: ", ") + "; observed runs (fused blocks op by op): \(observedArenaBytes) B")
     lines.append("")
     lines.append("op  kind    input        output       MACs        out scale    zp    name")
     for l in layers {
@@ -205,7 +212,8 @@ struct Inspection {
     lines.append("")
     lines.append("tensor  shape        offset      bytes")
     for t in tensors {
-      let note = t.index == inputTensor ? "  (input pixels)" : ""
+      let note = t.index == inputTensor ? "  (input pixels)"
+        : t.band != 0 ? "  (band-local, band \(t.band))" : ""
       lines.append(pad(String(t.index), 8) + pad(shape(t.shape), 13) + pad(String(t.offset), 12)
         + String(t.bytes) + note)
     }
@@ -226,7 +234,8 @@ struct Inspection {
     }
     let tensorJSON = tensors.map { t in
       "{\"index\": \(t.index), \"shape\": \(listText(t.shape)), \"offset\": \(t.offset), "
-        + "\"bytes\": \(t.bytes), \"scale\": \(jsonNumber(t.scale)), \"zero_point\": \(t.zeroPoint)}"
+        + "\"bytes\": \(t.bytes), \"scale\": \(jsonNumber(t.scale)), \"zero_point\": \(t.zeroPoint), "
+        + "\"band\": \(t.band)}"
     }
     let meta = metadata.map { "\(jsonString($0.0)): \(jsonString($0.1))" }
     let cfg = "{\"name\": \(jsonString(name)), \"channels\": \(listText(channels)), "
@@ -241,7 +250,10 @@ struct Inspection {
       + "\"labels\": [\(labels.map { jsonString($0) }.joined(separator: ", "))], "
       + "\"metadata\": {\(meta.joined(separator: ", "))}, "
       + "\"arena_bytes\": \(arenaBytes), \"scratch_offset\": \(scratchOffset), "
-      + "\"scratch_bytes\": \(scratchBytes), \"weight_bytes\": \(weightBytes), \"macs\": \(macs), "
+      + "\"scratch_bytes\": \(scratchBytes), "
+      + "\"arena_bytes_threads\": \(listText(arenaBytesByThreads.map { Int($0) })), "
+      + "\"arena_bytes_observed\": \(observedArenaBytes), "
+      + "\"weight_bytes\": \(weightBytes), \"macs\": \(macs), "
       + "\"input_tensor\": \(inputTensor), "
       + "\"layers\": [\(layerJSON.joined(separator: ", "))], "
       + "\"tensors\": [\(tensorJSON.joined(separator: ", "))]}"

@@ -157,15 +157,19 @@ public struct Instance: ~Copyable {
   ///     this CPU has) by default; every path gives the same bits.
   ///   - threads: threads per inference, the caller's included (1...64); any count gives the
   ///     same bits.
+  ///   - observed: size the arena for observed runs (`run(pixels:logits:observer:context:)`),
+  ///     which execute fused blocks unfused (`vgl_model_arena_size_observed`).
   ///
   /// The corresponding C functions are `vgl_arena_alloc` and `vgl_instance_init_options`.
-  public init(_ model: consuming Model, isa: vgl_isa = VGL_ISA_AUTO, threads: Int = 1)
+  public init(_ model: consuming Model, isa: vgl_isa = VGL_ISA_AUTO, threads: Int = 1,
+              observed: Bool = false)
     throws(VigilError)
   {
     guard threads >= 1 && threads <= 64 else {
       throw .invalidArgument("threads \(threads) is not in 1...64")
     }
-    let bytes = vgl_model_arena_size_threads(model.handle, UInt32(threads))
+    let bytes = observed ? vgl_model_arena_size_observed(model.handle, UInt32(threads))
+                         : vgl_model_arena_size_threads(model.handle, UInt32(threads))
     var block: UnsafeMutableRawPointer? = nil
     let (status, message) = withStatusMessage { msg, cap in
       vgl_arena_alloc(bytes, &block, msg, cap)
@@ -228,7 +232,8 @@ public struct Instance: ~Copyable {
   public var arenaBytes: UInt64 { binding.arena_bytes }
 
   /// One inference calling `observer` after every op (on the caller's thread; the other
-  /// threads wait), as `vgl_q8_run` does.
+  /// threads wait), as `vgl_q8_run` does. Fused blocks run unfused, so a model with fused
+  /// blocks needs an instance made with `observed: true`.
   ///
   /// The corresponding C function is `vgl_instance_run_observed`.
   public func run(pixels: UnsafePointer<UInt8>, logits: UnsafeMutablePointer<Float>,

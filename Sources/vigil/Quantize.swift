@@ -66,6 +66,9 @@ struct Quantize: ParsableCommand {
   @Flag(help: "When -o names a symbolic link, replace the link by the new file (without it, a link is refused).")
   var replaceLink = false
 
+  @Flag(help: "Keep every tensor whole: no inverted-residual or FFN block runs in bands (a bigger arena; for comparisons).")
+  var noFusion = false
+
   /// Layers the text report lists without --verbose.
   static let reportLayers = 10
 
@@ -96,6 +99,7 @@ struct Quantize: ParsableCommand {
     request.percentile = percentile
     request.labels = labels
     request.replaceLink = replaceLink
+    request.fusion = !noFusion
     request.report = report || reportHtml != nil
     request.reportImages = reportImages
     request.reportImageCount = reportCount

@@ -186,6 +186,7 @@ static inline size_t mb_write(const mb_input *in, uint8_t *out, size_t capacity,
     mb_u32(r, t->channels);
     mb_u32(r + 4, t->height);
     mb_u32(r + 8, t->width);
+    mb_u32(r + 12, t->band);
     mb_u64(r + 16, t->offset);
     mb_f32(r + 24, t->scale);
     mb_u32(r + 28, (uint32_t)t->zero_point);

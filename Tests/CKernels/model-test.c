@@ -530,8 +530,11 @@ VGL_TEST(model, config_and_strings) {
 VGL_TEST(model, tensors_ops_arena) {
   build_tiny();
   const size_t tensors = section_at(kTensors);
-  EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(tensors + 32 + 12, 1, message_, sizeof message_),
-                 "tensor 1 bytes 12..15 are reserved");
+  // Bytes 12..15 are the band field (fused blocks): the stem's output cannot be band-local.
+  EXPECT_REFUSED(VGL_E_BAD_PLAN, open_with_u32(tensors + 32 + 12, 1, message_, sizeof message_),
+                 "plan: tensor 1 is band-local (band 1) but has a nonzero offset");
+  EXPECT_REFUSED(VGL_E_BAD_PLAN, open_with_u32(tensors + 12, 1, message_, sizeof message_),
+                 "plan: tensor 0 is band-local (band 1) but is the plan's input");
   EXPECT_REFUSED(VGL_E_BAD_MODEL, open_with_u32(tensors + 32, 0, message_, sizeof message_),
                  "op 0 (stem): weight array has 576 bytes, the op's shapes need 0");
   EXPECT_REFUSED(VGL_E_BAD_PLAN, open_with_u64(tensors + 32 + 16, 776, message_, sizeof message_),

@@ -107,32 +107,23 @@ static void net_build(net *n) {
                                           .scale = vgl_test_uniform(0.02f, 0.08f),
                                           .zero_point = q8t_int(-40, 40)};
     }
-    size_t rows = row->out_c, per_row = 0, terms = 1, taps = 0;
+    size_t rows = row->out_c, per_row = 0, taps = 0;  // per_row: reduction terms
     switch (row->kind) {
       case VGL_Q8_STEM:
       case VGL_Q8_CONV:
-        per_row = terms = row->kernel * row->kernel * in->channels;
+        per_row = row->kernel * row->kernel * in->channels;
         taps = row->kernel * row->kernel;
         break;
-      case VGL_Q8_DWCONV: per_row = terms = row->kernel * row->kernel; break;
-      case VGL_Q8_MRCONV: per_row = terms = 2 * (size_t)in->channels; taps = 2; break;
-      case VGL_Q8_HEAD: per_row = terms = in->channels; taps = 1; break;
+      case VGL_Q8_DWCONV: per_row = row->kernel * row->kernel; break;
+      case VGL_Q8_MRCONV: per_row = 2 * (size_t)in->channels; taps = 2; break;
+      case VGL_Q8_HEAD: per_row = in->channels; taps = 1; break;
       default: rows = 1; break;  // GAP: one scale, no weight
     }
-    if (per_row != 0) {
-      n->weights[o] = q8t_weights(rows * per_row);
-      n->biases[o] = q8t_biases(rows, 3000);
-    }
-    const int8_t *op_weight = n->weights[o];
-    const int32_t *op_bias = n->biases[o];
-    if (taps != 0) {
-      n->packed[o] = q8t_pack(row->kind, rows, taps, in->channels, n->weights[o], n->biases[o],
-                              kPixelZeroPoints);
-      op_weight = n->packed[o].weight;
-      op_bias = n->packed[o].bias;
-    }
-    // Scales that keep codes mid-range: about 40 / (5400 sqrt(terms)).
-    n->scales[o] = q8t_scales(rows, terms, o % 3 == 0);
+    const int8_t *op_weight = NULL;
+    const int32_t *op_bias = NULL;
+    n->scales[o] = q8t_op_arrays(row->kind, rows, taps, per_row, in->channels, kPixelZeroPoints,
+                                 o % 3 == 0, &n->weights[o], &n->biases[o], &n->packed[o],
+                                 &op_weight, &op_bias);
     if (row->kind == VGL_Q8_GAP) {
       n->scales[o][0] = in->scale / ((float)(in->height * in->width) * n->tensors[o + 1].scale);
     }
@@ -152,25 +143,9 @@ static void net_build(net *n) {
         .input_zero_points = row->kind == VGL_Q8_STEM ? kPixelZeroPoints : NULL,
     };
     if (row->kind != VGL_Q8_HEAD) {
-      const vgl_q8_tensor *out = &n->tensors[o + 1];
-      if (row->gelu) {
-        // The pre-activation has its own scale and zero point; the table maps it to the output.
-        const int32_t pre_zp = q8t_int(-20, 20);
-        if (vgl_qs8_gelu_table_init(vgl_test_uniform(0.03f, 0.06f), pre_zp, out->scale,
-                                    out->zero_point, n->tables[o]) != VGL_OK ||
-            vgl_qs8_requant_params_init(pre_zp, -128, 127, &op.requant) != VGL_OK) {
-          abort();
-        }
-        op.gelu_table = n->tables[o];
-      } else if (op.residual != VGL_Q8_NO_TENSOR) {
-        const vgl_q8_tensor *res = &n->tensors[op.residual];
-        if (vgl_qs8_requant_params_init_residual(out->zero_point, -128, 127, res->zero_point,
-                                                 res->scale / out->scale, &op.requant) != VGL_OK) {
-          abort();
-        }
-      } else if (vgl_qs8_requant_params_init(out->zero_point, -128, 127, &op.requant) != VGL_OK) {
-        abort();
-      }
+      q8t_op_tail(&op, &n->tensors[o + 1],
+                  op.residual == VGL_Q8_NO_TENSOR ? NULL : &n->tensors[op.residual], row->gelu,
+                  n->tables[o]);
     }
     n->ops[o] = op;
   }

@@ -79,6 +79,52 @@ static inline void q8t_packed_free(q8t_packed *p) {
   free(p->bias);
 }
 
+/// A test network's op arrays: reference weights [rows][terms] and biases (none when terms is
+/// 0: the pool), packed into *packed when taps != 0 (the stem with its pixel zero points), and
+/// rows scales for terms-long reductions (see q8t_scales), returned. *weight_out / *bias_out get
+/// what the op points at: the packed arrays when there are, else the reference ones.
+static inline float *q8t_op_arrays(uint32_t kind, size_t rows, size_t taps, size_t terms,
+                                   size_t in_channels, const uint8_t *pixel_zero_points,
+                                   bool ties, int8_t **weights, int32_t **biases,
+                                   q8t_packed *packed, const int8_t **weight_out,
+                                   const int32_t **bias_out) {
+  if (terms != 0) {
+    *weights = q8t_weights(rows * terms);
+    *biases = q8t_biases(rows, 3000);
+  }
+  *weight_out = *weights;
+  *bias_out = *biases;
+  if (taps != 0) {
+    *packed = q8t_pack(kind, rows, taps, in_channels, *weights, *biases, pixel_zero_points);
+    *weight_out = packed->weight;
+    *bias_out = packed->bias;
+  }
+  // Scales that keep codes mid-range: about 40 / (5400 sqrt(terms)).
+  return q8t_scales(rows, terms == 0 ? 1 : terms, ties);
+}
+
+/// The tail of a test network's op writing `out`: with `gelu`, a pre-activation of its own
+/// (random scale and zero point) and the table into `table`, which the op then points at; with a
+/// residual `res`, the residual rule at res->scale / out->scale; else the plain rule. Aborts
+/// when a parameter is refused (a bug in the test).
+static inline void q8t_op_tail(vgl_q8_op *op, const vgl_q8_tensor *out, const vgl_q8_tensor *res,
+                               bool gelu, int8_t table[256]) {
+  vgl_status status;
+  if (gelu) {
+    const int32_t pre_zp = q8t_int(-20, 20);
+    status = vgl_qs8_gelu_table_init(vgl_test_uniform(0.03f, 0.06f), pre_zp, out->scale,
+                                     out->zero_point, table);
+    if (status == VGL_OK) status = vgl_qs8_requant_params_init(pre_zp, -128, 127, &op->requant);
+    op->gelu_table = table;
+  } else if (res != NULL) {
+    status = vgl_qs8_requant_params_init_residual(out->zero_point, -128, 127, res->zero_point,
+                                                  res->scale / out->scale, &op->requant);
+  } else {
+    status = vgl_qs8_requant_params_init(out->zero_point, -128, 127, &op->requant);
+  }
+  if (status != VGL_OK) abort();
+}
+
 typedef enum q8t_tail { Q8T_PLAIN, Q8T_GELU, Q8T_RESIDUAL } q8t_tail;
 
 /// Everything after the accumulator, for the kernel (params, table, residual) and the

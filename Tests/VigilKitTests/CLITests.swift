@@ -156,6 +156,13 @@ enum CLI {
     let info = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as! [String: Any]
     let arena = info["arena_bytes"] as! Int
     #expect(arena > 0 && arena < 64 * 1024)
+    // The arena per thread count (one scratch copy more per thread) and for observed runs.
+    let byThreads = info["arena_bytes_threads"] as! [Int], scratch = info["scratch_bytes"] as! Int
+    #expect(byThreads.count == 4 && byThreads[0] == arena)
+    #expect(byThreads[3] == (arena + 63) / 64 * 64 + 3 * ((scratch + 63) / 64 * 64))
+    #expect(info["arena_bytes_observed"] as! Int >= arena)
+    let bandLocal = (info["tensors"] as! [[String: Any]]).filter { ($0["band"] as! Int) != 0 }
+    #expect(!bandLocal.isEmpty && bandLocal.allSatisfy { ($0["offset"] as! Int) == 0 })
     let layers = info["layers"] as! [[String: Any]]
     #expect(layers.first?["op"] as? String == "stem" && layers.last?["op"] as? String == "head")
     // Every op but the head writes int8 (no float between stem and head).

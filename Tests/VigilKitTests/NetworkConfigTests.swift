@@ -119,5 +119,40 @@ import Testing
     #expect(plan.largestLiveBytes == 903_168)  // stage 0: x + 4C + 4C at 56x56 = 32+128+128 ch
     #expect(plan.arenaBytes == plan.largestLiveBytes + 256)
   }
+
+  /// With the inverted-residual and FFN blocks fused (``BandPlan``), the Ti arena at 224 is at
+  /// most 512 KiB, on 1 to 4 threads: the largest live set is then the stem's (pixels +
+  /// 16 x 112 x 112), and one band scratch per thread follows it.
+  @Test func tiFusedInt8ArenaFitsIn512KiB() throws {
+    let net = try Fp32Network.zeroWeights(config: NetworkConfig.variant("ti"))
+    let ops = net.ops.map { op -> QuantizedModel.Op in
+      let inShape = net.tensors[op.input], outShape = net.tensors[op.output]
+      let kind: QuantizedModel.OpKind = op.output == net.outputTensor ? .head
+        : op.kind == .mrconv ? .mrconv : op.kind == .globalPool ? .gap
+        : op.groups > 1 && op.groups == inShape.channels && op.groups == outShape.channels ? .dwconv : .conv
+      var q = QuantizedModel.Op(name: op.name, kind: kind, input: op.input, output: op.output)
+      q.residual = op.residual
+      q.kernel = op.kernel; q.stride = op.stride; q.pad = op.pad
+      return q
+    }
+    let bands = BandPlan(ops: ops, shapes: net.tensors.map { ($0.channels, $0.height, $0.width) })
+    #expect(bands.blocks.filter { $0.length == 3 }.count == 12)  // every InvertedResidual
+    #expect(bands.blocks.filter { $0.length == 2 }.count == 6)   // every FFN (MGC blocks)
+    // Rows of 7 KiB at every stage of Ti (W x 4C = 56 x 128 = ... = 7 x 1024): 1-row bands of
+    // 28,672 B scratch (3 expanded rows, 1 depthwise row).
+    #expect(bands.blocks.filter { $0.length == 3 }.allSatisfy { $0.band == 1 && $0.scratchBytes == 28_672 })
+    #expect(bands.blocks.filter { $0.length == 2 }.allSatisfy { $0.scratchBytes <= BandPlan.scratchBudget })
+    #expect(bands.scratchBytes == 28_672)
+    let plan = ArenaPlan(
+      tensorBytes: net.tensors.map(\.count),
+      ops: net.ops.map { ArenaPlan.Access(reads: [$0.input] + ($0.residual.map { [$0] } ?? []), write: $0.output) },
+      input: net.inputTensor,
+      scratchBytes: net.ops.filter { $0.kind == .mrconv }.map { net.tensors[$0.input].channels }.max() ?? 0,
+      bands: bands)
+    #expect(plan.largestLiveBytes == 351_232)  // 3 x 224 x 224 pixels + 16 x 112 x 112
+    #expect(plan.arenaBytes == plan.largestLiveBytes + UInt64(bands.scratchBytes))
+    #expect(plan.arenaBytes == 379_904)
+    #expect(plan.arenaBytes + 3 * UInt64(bands.scratchBytes) <= 512 * 1024)  // 4 threads
+  }
 }
 

@@ -264,7 +264,8 @@ enum QuantFixtures {
 
 /// Checks the arena plan of `model` against its ops: aligned offsets inside the arena,
 /// scratch apart from every tensor, and no two tensors with overlapping lifetimes (from the
-/// op that writes one to the last op that reads it) sharing a byte.
+/// op that writes one to the last op that reads it; a fused block's input to the block's last
+/// op) sharing a byte. Band-local tensors (fused blocks' intermediates) have no region.
 func checkArena(_ model: QuantizedModel) throws {
   let n = model.tensors.count
   var first = [Int](repeating: Int.max, count: n), last = [Int](repeating: -1, count: n)
@@ -273,11 +274,18 @@ func checkArena(_ model: QuantizedModel) throws {
     if let o = op.output { first[o] = min(first[o], i) }
     for r in [op.input] + (op.residual.map { [$0] } ?? []) { last[r] = max(last[r], i) }
   }
-  let bytes = model.tensors.map { UInt64($0.channels * $0.height * $0.width) }
+  let bands = BandPlan(ops: model.ops, shapes: model.tensors.map { ($0.channels, $0.height, $0.width) })
+  for b in bands.blocks { last[model.ops[b.first].input] = max(last[model.ops[b.first].input], b.first + b.length - 1) }
+  for t in 0..<n where model.tensors[t].band != 0 {
+    #expect(model.tensors[t].band == bands.bands[t] && model.tensors[t].offset == 0)
+    first[t] = Int.max; last[t] = -1
+  }
+  #expect(model.scratchBytes >= UInt64(bands.scratchBytes))
+  let bytes = model.tensors.map { $0.band != 0 ? 0 : UInt64($0.channels * $0.height * $0.width) }
   for t in 0..<n {
     #expect(model.tensors[t].offset % 64 == 0)
     #expect(model.tensors[t].offset + bytes[t] <= model.arenaBytes)
-    #expect(first[t] <= last[t], "tensor \(t) is never both written and read")
+    #expect(first[t] <= last[t] || model.tensors[t].band != 0, "tensor \(t) is never both written and read")
     let s = model.scratchOffset
     if model.scratchBytes > 0 {
       #expect(s + model.scratchBytes <= model.arenaBytes && s % 64 == 0)

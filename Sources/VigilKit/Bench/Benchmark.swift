@@ -13,7 +13,9 @@ import VigilCore
 /// Per-layer times come from a separate pass that runs the instance with an observer which
 /// reads the monotonic clock after every op (with threads, the others wait at each op's end);
 /// the observer adds a few hundred nanoseconds per op, so the per-layer sum slightly exceeds
-/// the whole-network figure. The CPU time of each timed run (all the process's threads) is
+/// the whole-network figure. Observed runs execute fused blocks (vigil_q8.h) op by op, so the
+/// per-layer figures are those of the unfused form, on a second instance with the observed
+/// arena. The CPU time of each timed run (all the process's threads) is
 /// reported beside its wall time.
 public struct Benchmark {
   public struct Stats {
@@ -133,6 +135,9 @@ public struct Benchmark {
     var layerTimes: [(String, String, Double)] = []
     var types: [OpType] = []
     if perLayer {
+      // Observed runs execute fused blocks op by op, in their own (larger) arena.
+      let instance = try Instance(try Model(path: path), isa: isa, threads: threads,
+                                  observed: true)
       final class Clock { var last = 0.0; var times: [[Double]] = [] }
       let clock = Clock()
       clock.times = Array(repeating: [], count: info.layers.count)

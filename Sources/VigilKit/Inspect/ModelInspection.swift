@@ -30,6 +30,8 @@ public struct ModelInspection {
     public var bytes: UInt64
     public var scale: Float
     public var zeroPoint: Int32
+    /// 0, or the band of a fused block's band-local intermediate (no arena region).
+    public var band: Int = 0
   }
 
   public var path: String
@@ -41,6 +43,10 @@ public struct ModelInspection {
   public var labels: [String]
   public var metadata: [(String, String)]
   public var arenaBytes: UInt64
+  /// The arena an instance needs on 1, 2, 3 and 4 threads (`vgl_model_arena_size_threads`).
+  public var arenaBytesByThreads: [UInt64]
+  /// The arena of observed runs on one thread, which execute fused blocks op by op.
+  public var observedArenaBytes: UInt64
   public var scratch: (offset: UInt64, bytes: UInt64)
   public var layers: [Layer]
   public var tensors: [TensorSlot]
@@ -80,6 +86,8 @@ public struct ModelInspection {
     metadata = meta
     let plan = model.plan.pointee
     arenaBytes = plan.arena_bytes
+    arenaBytesByThreads = (1...4).map { vgl_model_arena_size_threads(model.handle, UInt32($0)) }
+    observedArenaBytes = vgl_model_arena_size_observed(model.handle, 1)
     scratch = (plan.scratch_offset, plan.scratch_bytes)
     inputTensor = Int(plan.input_tensor)
     var slots: [TensorSlot] = []
@@ -87,7 +95,7 @@ public struct ModelInspection {
       let t = plan.tensors[i]
       slots.append(TensorSlot(index: i, shape: [Int(t.channels), Int(t.height), Int(t.width)],
                               offset: t.offset, bytes: UInt64(t.channels) * UInt64(t.height) * UInt64(t.width),
-                              scale: t.scale, zeroPoint: t.zero_point))
+                              scale: t.scale, zeroPoint: t.zero_point, band: Int(t.band)))
     }
     tensors = slots
     var layers: [Layer] = []
@@ -139,6 +147,8 @@ public struct ModelInspection {
     for (k, v) in metadata { lines.append("metadata \(terminalSafe(k)) = \(terminalSafe(v))") }
     lines.append("arena \(arenaBytes) B (scratch \(scratch.bytes) B at \(scratch.offset)), "
       + "weights \(weightBytes) B, \(macs) MACs, \(layers.count) ops, \(tensors.count) tensors")
+    lines.append("arena by threads: " + arenaBytesByThreads.enumerated().map { "\($0.offset + 1): \($0.element) B" }
+      .joined(separator: ", ") + "; observed runs (fused blocks op by op): \(observedArenaBytes) B")
     lines.append("")
     lines.append("op  kind    input        output       MACs        out scale    zp    name")
     func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count + 1), withPad: " ", startingAt: 0) }
@@ -154,7 +164,8 @@ public struct ModelInspection {
     lines.append("")
     lines.append("tensor  shape        offset      bytes")
     for t in tensors {
-      let note = t.index == inputTensor ? "  (input pixels)" : ""
+      let note = t.index == inputTensor ? "  (input pixels)"
+        : t.band != 0 ? "  (band-local, band \(t.band))" : ""
       lines.append(pad(String(t.index), 8) + pad(shape(t.shape), 13) + pad(String(t.offset), 12)
         + String(t.bytes) + note)
     }
@@ -193,6 +204,7 @@ public struct ModelInspection {
     }
     struct Tensor: Encodable {
       var index: Int, shape: [Int], offset: UInt64, bytes: UInt64, scale: Float?, zero_point: Int32
+      var band: Int
     }
     struct Preprocessing: Encodable {
       var input_size: Int, crop_pct: Float?, mean: [Float?], std: [Float?]
@@ -203,6 +215,7 @@ public struct ModelInspection {
     var labels: [String]
     var metadata: [String: String]
     var arena_bytes: UInt64, scratch_offset: UInt64, scratch_bytes: UInt64
+    var arena_bytes_threads: [UInt64], arena_bytes_observed: UInt64
     var weight_bytes: Int, macs: Int, input_tensor: Int
     var layers: [Layer]
     var tensors: [Tensor]
@@ -217,6 +230,7 @@ public struct ModelInspection {
       labels = m.labels
       metadata = Dictionary(m.metadata, uniquingKeysWith: { first, _ in first })
       arena_bytes = m.arenaBytes; scratch_offset = m.scratch.offset; scratch_bytes = m.scratch.bytes
+      arena_bytes_threads = m.arenaBytesByThreads; arena_bytes_observed = m.observedArenaBytes
       weight_bytes = m.weightBytes; macs = m.macs; input_tensor = m.inputTensor
       layers = m.layers.map { l in
         Layer(index: l.index, name: l.name, op: l.kind, input: l.input, output: l.output,
@@ -226,7 +240,7 @@ public struct ModelInspection {
       }
       tensors = m.tensors.map { t in
         Tensor(index: t.index, shape: t.shape, offset: t.offset, bytes: t.bytes,
-               scale: finite(t.scale), zero_point: t.zeroPoint)
+               scale: finite(t.scale), zero_point: t.zeroPoint, band: t.band)
       }
     }
   }

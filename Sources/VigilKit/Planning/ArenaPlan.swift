@@ -9,8 +9,10 @@ import CKernels
 /// with 64-byte alignment (`VGL_Q8_ALIGNMENT`). The uint8 input region is live until the stem
 /// has read it; the tensor the head reads is live to the end; an op's output never shares
 /// bytes with its input or residual (it is placed while they are live). The graph op's scratch
-/// (`scratchBytes`, the largest graph op's C) gets its own region after the tensors, since
-/// the runtime requires it to overlap no tensor at all.
+/// (`scratchBytes`, the largest graph op's C) and thread 0's band buffers of fused blocks
+/// (``BandPlan``) share one region after the tensors, since the runtime requires it to overlap
+/// no tensor at all. A fused block's intermediates get no region (offset 0); its input stays
+/// live to its last op, whose bands still read it.
 public struct ArenaPlan: Sendable, Equatable {
   /// The tensors one op reads and the one it writes (nil for the head).
   public struct Access: Sendable, Equatable {
@@ -29,7 +31,14 @@ public struct ArenaPlan: Sendable, Equatable {
 
   public static let alignment = Int(VGL_Q8_ALIGNMENT)
 
-  public init(tensorBytes: [Int], ops: [Access], input: Int, scratchBytes: Int) {
+  public init(tensorBytes: [Int], ops: [Access], input: Int, scratchBytes: Int,
+              bands: BandPlan? = nil) {
+    var tensorBytes = tensorBytes, ops = ops, scratchBytes = scratchBytes
+    if let bands {
+      for (t, band) in bands.bands.enumerated() where band != 0 { tensorBytes[t] = 0 }
+      for b in bands.blocks { ops[b.first + b.length - 1].reads += ops[b.first].reads }
+      scratchBytes = max(scratchBytes, bands.scratchBytes)
+    }
     // Ops with an output tensor, in order; the head's input stays live to the end.
     let producing = ops.filter { $0.write != nil }
     let lastRead = ops.last { $0.write == nil }?.reads.first ?? producing.last?.write ?? input
@@ -58,6 +67,10 @@ public struct ArenaPlan: Sendable, Equatable {
                                           write: $0.output) },
               input: model.inputTensor,
               scratchBytes: model.ops.filter { $0.kind == .mrconv }
-                .map { model.tensors[$0.input].channels }.max() ?? 0)
+                .map { model.tensors[$0.input].channels }.max() ?? 0,
+              bands: model.tensors.contains { $0.band != 0 }
+                ? BandPlan(ops: model.ops,
+                           shapes: model.tensors.map { ($0.channels, $0.height, $0.width) })
+                : nil)
   }
 }

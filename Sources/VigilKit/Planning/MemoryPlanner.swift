@@ -114,3 +114,101 @@ struct PlannerRandom {
     return z ^ (z >> 31)
   }
 }
+
+/// The fused blocks of an int8 plan and their band sizes (vigil_q8.h, "fused blocks").
+///
+/// Two op patterns run piece by piece, so that their expanded (4C) intermediates are never
+/// whole in the arena: the inverted residual (1x1 conv -> depthwise kxk with stride 1 and
+/// "same" padding -> 1x1 conv) in bands of output rows, and the FFN (1x1 conv -> 1x1 conv) in
+/// tiles of pixels. Each intermediate becomes band-local: no region of its own, only a thread's
+/// band buffers in the scratch region. A pattern fuses only when its intermediates are read by
+/// nothing but the next op and the ops before the last add no residual.
+///
+/// The band rule: a thread's band scratch stays within ``scratchBudget`` (32 KiB, the L1 data
+/// cache of the boards' Cortex-A53/A72 cores; the x86-64 host has 48 KiB), so the expanded rows a
+/// band writes are still in L1 when the depthwise and the projection read them back, and the
+/// whole arena (one scratch per thread) stays small. The inverted residual takes the tallest
+/// band of rows whose scratch (`align64((R + 2 pad) W C4) + R W C4`) fits, at least
+/// 1 row (Ti: W x C4 is 7 KiB at every stage, so R = 1 and 28,672 B), the FFN the largest
+/// multiple of 16 pixels whose tile (`P C4`) fits, at least 16; both capped so that a map has at
+/// least 4 bands (ceil(H / 4) rows) or 8 tiles (maps of 128 pixels and more; 16-pixel tiles
+/// below), which keeps every thread of a 2- to 4-thread instance busy on the small late-stage
+/// maps. The depthwise's halo rows are kept from the thread's previous band (2 pad rows moved
+/// to the buffer's start) rather than recomputed: with 1-row bands recomputing would triple
+/// the expansion's work. The bits do not depend on the band: every output element is computed
+/// by the same kernel from the same inputs.
+public struct BandPlan: Sendable, Equatable {
+  public static let scratchBudget = 32 * 1024
+
+  /// One fused block: ops `first ..< first + length` (3: inverted residual, 2: FFN).
+  public struct Block: Sendable, Equatable {
+    public var first: Int
+    public var length: Int
+    /// Rows per band (inverted residual) or pixels per tile (FFN).
+    public var band: Int
+    /// Band scratch bytes per thread.
+    public var scratchBytes: Int
+  }
+
+  public var blocks: [Block]
+  /// Per tensor: 0, or the band of the block whose intermediate it is.
+  public var bands: [Int]
+  /// The largest block's band scratch (0 without blocks).
+  public var scratchBytes: Int { blocks.map(\.scratchBytes).max() ?? 0 }
+
+  /// No fused blocks (every tensor whole).
+  public init(tensorCount: Int) {
+    blocks = []
+    bands = [Int](repeating: 0, count: tensorCount)
+  }
+
+  /// Finds the blocks of `ops` over tensors of `shapes` (channels, height, width).
+  public init(ops: [QuantizedModel.Op], shapes: [(channels: Int, height: Int, width: Int)]) {
+    self.init(tensorCount: shapes.count)
+    var readers = [Int](repeating: 0, count: shapes.count)
+    for op in ops {
+      readers[op.input] += 1
+      if let r = op.residual { readers[r] += 1 }
+    }
+    func gemm(_ op: QuantizedModel.Op) -> Bool {
+      op.kind == .conv && op.kernel == 1 && op.stride == 1 && op.pad == 0
+    }
+    // An intermediate: written by ops[i], read once, as the input of ops[i + 1].
+    func intermediate(_ i: Int) -> Int? {
+      guard i + 1 < ops.count, let t = ops[i].output, ops[i + 1].input == t, readers[t] == 1,
+            ops[i].residual == nil else { return nil }
+      return t
+    }
+    var i = 0
+    while i + 2 < ops.count {
+      guard gemm(ops[i]), let t1 = intermediate(i) else { i += 1; continue }
+      let (c4, height, width) = shapes[t1]
+      let next = ops[i + 1]
+      if next.kind == .dwconv, next.stride == 1, next.pad * 2 + 1 == next.kernel,
+         let t2 = intermediate(i + 1), gemm(ops[i + 2]) {
+        func scratch(_ rows: Int) -> Int {
+          let a = ArenaPlan.alignment
+          return ((rows + 2 * next.pad) * width * c4 + a - 1) / a * a + rows * width * c4
+        }
+        var rows = 1
+        let cap = max(1, (height + 3) / 4)
+        while rows < min(height, cap) && scratch(rows + 1) <= Self.scratchBudget { rows += 1 }
+        blocks.append(Block(first: i, length: 3, band: rows, scratchBytes: scratch(rows)))
+        bands[t1] = rows
+        bands[t2] = rows
+        i += 3
+      } else if gemm(next) {
+        let pixels = height * width
+        var tile = max(16, Self.scratchBudget / max(c4, 1) / 16 * 16)
+        if pixels >= 8 * 16 { tile = min(tile, ((pixels + 7) / 8 + 15) / 16 * 16) }
+        else { tile = min(tile, 16) }
+        tile = min(tile, pixels)
+        blocks.append(Block(first: i, length: 2, band: tile, scratchBytes: tile * c4))
+        bands[t1] = tile
+        i += 2
+      } else {
+        i += 1
+      }
+    }
+  }
+}

@@ -19,8 +19,10 @@ public final class Int8Engine {
   public let model: QuantizedModel
   private let storage: Storage
   private let plan: vgl_q8_plan
-  /// `model.arenaBytes` bytes, VGL_Q8_ALIGNMENT-aligned, reused by every run.
+  /// `arenaBytes` bytes, VGL_Q8_ALIGNMENT-aligned, reused by every run.
   private let arena: UnsafeMutableRawPointer
+  /// The observed-run arena (`vgl_q8_plan_arena_bytes_observed`, one thread).
+  private let arenaBytes: UInt64
 
   /// Owns the C arrays and the arena; frees them when the engine goes (also when `init`
   /// throws half way).
@@ -51,7 +53,7 @@ public final class Int8Engine {
     self.storage = storage
     let tensors = model.tensors.map { t in
       vgl_q8_tensor(channels: UInt32(t.channels), height: UInt32(t.height),
-                    width: UInt32(t.width), reserved: 0, offset: t.offset, scale: t.scale,
+                    width: UInt32(t.width), band: UInt32(t.band), offset: t.offset, scale: t.scale,
                     zero_point: t.zeroPoint)
     }
     var ops: [vgl_q8_op] = []
@@ -96,8 +98,13 @@ public final class Int8Engine {
     if let error = VigilError(status: status, message: cString(message)) {
       throw error
     }
-    // After validation: arena_bytes is then known to be addressable.
-    arena = storage.allocate(bytes: Int(model.arenaBytes))
+    // After validation: arena_bytes is then known to be addressable. Observed runs execute
+    // fused blocks unfused, in the larger arena vgl_q8_plan_arena_bytes_observed gives.
+    arenaBytes = vgl_q8_plan_arena_bytes_observed(&copy, 1)
+    guard arenaBytes <= UInt64(Int.max) else {
+      throw .badPlan("observed runs need \(arenaBytes) arena bytes")
+    }
+    arena = storage.allocate(bytes: Int(arenaBytes))
   }
 
   /// Bytes of uint8 input the network takes (S x S x 3).
@@ -140,7 +147,7 @@ public final class Int8Engine {
       let box = Box(observe, outputs: model.ops.map { $0.output ?? -1 })
       let context = Unmanaged.passRetained(box).toOpaque()
       defer { Unmanaged<Box>.fromOpaque(context).release() }
-      status = vgl_q8_run(&plan, arena, model.arenaBytes, pixels, &logits, { ctx, op, tensor, data in
+      status = vgl_q8_run(&plan, arena, arenaBytes, pixels, &logits, { ctx, op, tensor, data in
         guard let tensor, let data else { return }  // the head: logits go to the caller
         let box = Unmanaged<Box>.fromOpaque(ctx!).takeUnretainedValue()
         let t = tensor.pointee
@@ -148,7 +155,7 @@ public final class Int8Engine {
         box.f(Int(op), box.outputs[Int(op)], UnsafeBufferPointer(start: data, count: count))
       }, context)
     } else {
-      status = vgl_q8_run(&plan, arena, model.arenaBytes, pixels, &logits, nil, nil)
+      status = vgl_q8_run(&plan, arena, arenaBytes, pixels, &logits, nil, nil)
     }
     if let error = VigilError(status: status, message: String(cString: vgl_status_string(status))) {
       throw error

@@ -76,7 +76,7 @@ public enum ModelFile {
       tensors.u32(UInt32(truncatingIfNeeded: t.channels))
       tensors.u32(UInt32(truncatingIfNeeded: t.height))
       tensors.u32(UInt32(truncatingIfNeeded: t.width))
-      tensors.u32(0)
+      tensors.u32(UInt32(truncatingIfNeeded: t.band))
       tensors.u64(t.offset)
       tensors.f32(t.scale)
       tensors.i32(t.zeroPoint)

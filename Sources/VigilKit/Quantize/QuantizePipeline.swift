@@ -23,6 +23,9 @@ public struct QuantizeRequest: Sendable {
   public var output: String
   /// Replace a symbolic link at `output` (and at `reportJSON`) by the new file.
   public var replaceLink = false
+  /// Run the inverted-residual and FFN blocks in bands (``BandPlan``); false keeps every
+  /// tensor whole.
+  public var fusion = true
   /// Measure a ``QuantizationReport`` after quantizing.
   public var report = false
   /// Measure the report on these images (same forms as `calibration`) instead of the
@@ -193,7 +196,7 @@ public struct QuantizePipeline {
       VigilVersion.metadataKey: VigilVersion.string,
     ]
     if skipped > 0 { metadata["calibration.skipped"] = "\(skipped)" }
-    let model = try quantizer.quantize(labels: labels, metadata: metadata) { done, total in
+    let model = try quantizer.quantize(labels: labels, metadata: metadata, fusion: request.fusion) { done, total in
       if request.method.needsHistogram { events(.progress(.histograms, done: done, total: total)) }
     }
     let bytes = ModelFile.encode(model)

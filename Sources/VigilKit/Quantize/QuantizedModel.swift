@@ -15,10 +15,13 @@ public struct QuantizedModel: Sendable, Equatable {
     public var offset: UInt64
     public var scale: Float
     public var zeroPoint: Int32
+    /// 0, or band-local: the band (rows or pixels) of the fused block whose intermediate this
+    /// is (``BandPlan``; `vgl_q8_tensor.band`).
+    public var band: Int
     public init(channels: Int, height: Int, width: Int, offset: UInt64, scale: Float,
-                zeroPoint: Int32) {
+                zeroPoint: Int32, band: Int = 0) {
       self.channels = channels; self.height = height; self.width = width
-      self.offset = offset; self.scale = scale; self.zeroPoint = zeroPoint
+      self.offset = offset; self.scale = scale; self.zeroPoint = zeroPoint; self.band = band
     }
   }
 

@@ -61,7 +61,8 @@ public struct Quantizer {
   /// Calibrates (``calibrate(progress:)``) and builds the int8 model. `metadata` is copied
   /// into the model with the calibration facts added (`calibration.method`,
   /// `calibration.images`, and `calibration.percentile` or `calibration.bins` when they apply).
-  public func quantize(labels: [String]?, metadata: [String: String] = [:],
+  /// `fusion: false` keeps every tensor whole (no ``BandPlan``).
+  public func quantize(labels: [String]?, metadata: [String: String] = [:], fusion: Bool = true,
                        progress: ((Int, Int) -> Void)? = nil) throws -> QuantizedModel {
     let calibration = try calibrate(progress: progress)
     var meta = metadata
@@ -70,7 +71,7 @@ public struct Quantizer {
     if method == .percentile { meta["calibration.percentile"] = String(percentile) }
     if method.needsHistogram { meta["calibration.bins"] = String(bins) }
     return try Quantizer.makeModel(network: network, calibration: calibration, labels: labels,
-                                   metadata: meta)
+                                   metadata: meta, fusion: fusion)
   }
 
   /// The name of the op producing each tensor of `network` ("input" for the input).
@@ -132,9 +133,11 @@ extension Quantizer {
   ///   `s_in * s_w[o]`, float logits.
   /// - Layouts: conv and stem `[out][k][k][in]`, depthwise `[k][k][C]`, graph op `[C][2C]`,
   ///   head `[classes][E]`.
-  /// - Arena: ``ArenaPlan``.
+  /// - Arena: ``ArenaPlan``; with `fusion`, the inverted-residual and FFN blocks run in bands
+  ///   (``BandPlan``) and their intermediates take no arena region.
   public static func makeModel(network: Fp32Network, calibration: CalibrationResult,
-                               labels: [String]?, metadata: [String: String]) throws
+                               labels: [String]?, metadata: [String: String],
+                               fusion: Bool = true) throws
     -> QuantizedModel
   {
     let tensorCount = network.tensors.count - 1
@@ -163,18 +166,22 @@ extension Quantizer {
                                 preprocessing: preprocessing))
     }
 
+    let bands = fusion
+      ? BandPlan(ops: ops, shapes: (0..<tensorCount).map {
+          (network.tensors[$0].channels, network.tensors[$0].height, network.tensors[$0].width) })
+      : BandPlan(tensorCount: tensorCount)
     let arena = ArenaPlan(
       tensorBytes: (0..<tensorCount).map { network.tensors[$0].count },
       ops: ops.map { ArenaPlan.Access(reads: [$0.input] + ($0.residual.map { [$0] } ?? []),
                                       write: $0.output) },
       input: network.inputTensor,
       scratchBytes: ops.filter { $0.kind == .mrconv }.map { network.tensors[$0.input].channels }
-        .max() ?? 0)
+        .max() ?? 0, bands: bands)
     let tensors = (0..<tensorCount).map { t in
       let s = network.tensors[t]
       return QuantizedModel.TensorInfo(channels: s.channels, height: s.height, width: s.width,
                                        offset: arena.offsets[t], scale: params[t].scale,
-                                       zeroPoint: params[t].zeroPoint)
+                                       zeroPoint: params[t].zeroPoint, band: bands.bands[t])
     }
     return QuantizedModel(config: network.config, preprocessing: preprocessing, labels: labels,
                           tensors: tensors, ops: ops, inputTensor: network.inputTensor,
