@@ -2,9 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // The instance's worker threads (not a public header). One job per inference: the caller is
-// thread 0 and runs its share too; the workers wake from a condition variable (after a short
-// spin), run the same function with their index, and sleep again when it returns, so an idle
-// instance burns no CPU between frames. Inside a job, vgl_pool_barrier separates the ops: a
+// thread 0 and runs its share too; the workers wake from a condition variable, run the same
+// function with their index, and go back to sleep at once when it returns (no spin after the
+// job's last section), so an idle instance burns no CPU between frames. Inside a job, vgl_pool_barrier separates the ops: a
 // barrier that spins a bounded time (ops last tens of microseconds), then sleeps on a condition
 // variable, so a thread the OS preempted gets the core back instead of competing with spinners.
 // Created at instance init (the only allocation besides the model's), never during a run.
