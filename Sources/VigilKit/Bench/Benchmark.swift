@@ -15,6 +15,11 @@ import VigilCore
 /// the observer adds a few hundred nanoseconds per op, so the per-layer sum slightly exceeds
 /// the whole-network figure. The CPU time of each timed run (all the process's threads) is
 /// reported beside its wall time.
+///
+/// `init(checkpoint:config:...)` times the fp32 path (a checkpoint folded for the C fp32
+/// runtime, one thread) by the same protocol, for comparison: its `precision` is "fp32", its `isa`
+/// "fp32" and its arena the fp32 scratch buffer. Each fp32 run returns a new logits array
+/// (the fp32 engine's interface), which the int8 runs do not.
 public struct Benchmark {
   public struct Stats {
     public var min, median, p90, max, mean: Double  // milliseconds
@@ -39,6 +44,8 @@ public struct Benchmark {
   }
 
   public var model: String
+  /// "int8" (a `.vigil` model) or "fp32" (a checkpoint on the fp32 runtime).
+  public var precision: String
   public var runs: Int
   public var warmup: Int
   public var total: Stats
@@ -104,32 +111,9 @@ public struct Benchmark {
       let s = instance.run(pixels: pixels, logits: logits, observer: nil, context: nil)
       if let error = VigilError(status: s, message: String(cString: vgl_status_string(s))) { throw error }
     }
-    for _ in 0..<warmup { try once() }
-    var samples = [Double](repeating: 0, count: runs)
-    var cpuTotal = 0.0
-    let loopCpu0 = Self.cpuNow()
-    let loopStart = Self.now()
-    for i in 0..<runs {
-      if let fps {
-        // Sleep until frame i's slot, as a camera loop would.
-        let wait = loopStart + Double(i) * 1000 / fps - Self.now()
-        if wait > 0 { usleep(useconds_t(wait * 1000)) }
-      }
-      let c0 = Self.cpuNow()
-      let t0 = Self.now()
-      try once()
-      samples[i] = Self.now() - t0
-      cpuTotal += Self.cpuNow() - c0
-    }
-    if let fps {
-      // Through the end of the last frame's slot, so the idle after it counts too.
-      let wait = loopStart + Double(runs) * 1000 / fps - Self.now()
-      if wait > 0 { usleep(useconds_t(wait * 1000)) }
-      self.cpuPerFrame = (Self.cpuNow() - loopCpu0) / Double(max(runs, 1))
-    } else {
-      self.cpuPerFrame = nil
-    }
+    let timing = try Self.time(runs: runs, warmup: warmup, fps: fps, once)
     self.fps = fps
+    self.cpuPerFrame = timing.cpuPerFrame
     var layerTimes: [(String, String, Double)] = []
     var types: [OpType] = []
     if perLayer {
@@ -168,8 +152,9 @@ public struct Benchmark {
     self.model = path
     self.runs = runs
     self.warmup = warmup
-    self.total = Stats(samples)
-    self.cpuMean = runs > 0 ? cpuTotal / Double(runs) : 0
+    self.precision = "int8"
+    self.total = Stats(timing.samples)
+    self.cpuMean = timing.cpuMean
     self.layers = layerTimes
     self.opTypes = types
     self.arenaBytes = instance.arenaBytes
@@ -178,9 +163,73 @@ public struct Benchmark {
     self.threads = instance.threads
   }
 
+  /// The timed loop of every path: `warmup` untimed calls of `once`, then `runs` timed ones
+  /// (paced at `fps` when given); wall time per run, mean CPU per run and, paced, the CPU per
+  /// frame over the whole loop.
+  static func time(runs: Int, warmup: Int, fps: Double?, _ once: () throws -> Void) throws
+    -> (samples: [Double], cpuMean: Double, cpuPerFrame: Double?)
+  {
+    for _ in 0..<warmup { try once() }
+    var samples = [Double](repeating: 0, count: runs)
+    var cpuTotal = 0.0
+    let loopCpu0 = Self.cpuNow()
+    let loopStart = Self.now()
+    for i in 0..<runs {
+      if let fps {
+        // Sleep until frame i's slot, as a camera loop would.
+        let wait = loopStart + Double(i) * 1000 / fps - Self.now()
+        if wait > 0 { usleep(useconds_t(wait * 1000)) }
+      }
+      let c0 = Self.cpuNow()
+      let t0 = Self.now()
+      try once()
+      samples[i] = Self.now() - t0
+      cpuTotal += Self.cpuNow() - c0
+    }
+    var cpuPerFrame: Double? = nil
+    if let fps {
+      // Through the end of the last frame's slot, so the idle after it counts too.
+      let wait = loopStart + Double(runs) * 1000 / fps - Self.now()
+      if wait > 0 { usleep(useconds_t(wait * 1000)) }
+      cpuPerFrame = (Self.cpuNow() - loopCpu0) / Double(max(runs, 1))
+    }
+    return (samples, runs > 0 ? cpuTotal / Double(runs) : 0, cpuPerFrame)
+  }
+
+  /// Times the fp32 path: `checkpoint` folded for `config` on the C fp32 runtime (one thread,
+  /// no ISA choice), on a fixed deterministic input (a smooth gradient, normalized).
+  public init(checkpoint: String, config: NetworkConfig, runs: Int, warmup: Int,
+              fps: Double? = nil) throws {
+    let classifier = try Fp32Classifier(checkpoint: checkpoint, config: config)
+    let engine = classifier.engine
+    let size = config.inputSize
+    var input = [Float](repeating: 0, count: engine.inputCount)
+    for c in 0..<3 { for y in 0..<size { for x in 0..<size {
+      input[(c * size + y) * size + x] =
+        Float((x * 255 / max(size - 1, 1) + y * 97 + c * 61) % 256) / 127.5 - 1
+    } } }
+    let timing = try Self.time(runs: runs, warmup: warmup, fps: fps) {
+      _ = try engine.run(input)
+    }
+    self.model = checkpoint
+    self.precision = "fp32"
+    self.runs = runs
+    self.warmup = warmup
+    self.total = Stats(timing.samples)
+    self.cpuMean = timing.cpuMean
+    self.fps = fps
+    self.cpuPerFrame = timing.cpuPerFrame
+    self.layers = []
+    self.opTypes = []
+    self.arenaBytes = UInt64(engine.memory.size * MemoryLayout<Float>.stride)
+    self.cpu = Self.cpuName()
+    self.isa = "fp32"
+    self.threads = 1
+  }
+
   /// The configuration line printed before the figures.
   public var configuration: String {
-    "model \(model), isa \(isa), threads \(threads), cpu \(cpu), arena \(arenaBytes) B, "
+    "model \(model), precision \(precision), isa \(isa), threads \(threads), cpu \(cpu), arena \(arenaBytes) B, "
       + "warmup \(warmup), runs \(runs)"
   }
 
@@ -192,7 +241,8 @@ public struct Benchmark {
       "{\"op\": \(jsonString($0.kind)), \"ops\": \($0.ops), \"ms\": \(jsonNumber($0.milliseconds)), "
         + "\"share\": \(jsonNumber($0.share)), \"macs\": \($0.macs), \"gmac_per_s\": \(jsonNumber($0.gmacPerSecond))}"
     }
-    return "{\"model\": \(jsonString(model)), \"isa\": \(jsonString(isa)), \"threads\": \(threads), "
+    return "{\"model\": \(jsonString(model)), \"precision\": \(jsonString(precision)), "
+      + "\"isa\": \(jsonString(isa)), \"threads\": \(threads), "
       + "\"cpu\": \(jsonString(cpu)), \"arena_bytes\": \(arenaBytes), \"warmup\": \(warmup), "
       + "\"runs\": \(runs), \"min_ms\": \(jsonNumber(total.min)), \"median_ms\": \(jsonNumber(total.median)), "
       + "\"p90_ms\": \(jsonNumber(total.p90)), \"max_ms\": \(jsonNumber(total.max)), "
