@@ -129,10 +129,11 @@ public struct Model: ~Copyable {
     stringFromC(vgl_model_metadata(handle, key))
   }
 
-  /// The int8 plan (for inspect), valid while the model lives.
+  /// What the model runs: arena layout, tensors and ops (for inspect and per-op reports).
   ///
-  /// The corresponding C function is `vgl_model_plan`.
-  public var plan: UnsafePointer<vgl_q8_plan> { vgl_model_plan(handle)! }
+  /// The corresponding C functions are `vgl_model_get_layout`, `vgl_model_get_tensor` and
+  /// `vgl_model_get_op`.
+  public var contents: ModelDescription { ModelDescription(self) }
 }
 
 /// A model bound to an arena: runs inferences without allocating (except the `[Float]`
@@ -171,7 +172,8 @@ public struct Instance: ~Copyable {
     }
     var instance = vgl_instance()
     let handle = model.handle
-    var options = vgl_instance_options(isa: isa.rawValue, threads: UInt32(threads))
+    var options = vgl_instance_options(size: UInt32(MemoryLayout<vgl_instance_options>.size),
+                                       isa: isa.rawValue, threads: UInt32(threads))
     let (bound, boundMessage) = withStatusMessage { msg, cap in
       vgl_instance_init_options(handle, block, bytes, &options, &instance, msg, cap)
     }
@@ -223,12 +225,12 @@ public struct Instance: ~Copyable {
   /// The arena bytes the instance uses.
   public var arenaBytes: UInt64 { binding.arena_bytes }
 
-  /// One inference calling `observer` after every op (on the caller's thread; the other
-  /// threads wait), as `vgl_q8_run` does.
+  /// One inference calling `observer(context, opIndex, codes, byteCount)` after every op with
+  /// its int8 output (on the caller's thread; the other threads wait; nil and 0 for the head).
   ///
   /// The corresponding C function is `vgl_instance_run_observed`.
   public func run(pixels: UnsafePointer<UInt8>, logits: UnsafeMutablePointer<Float>,
-                  observer: vgl_q8_observer?, context: UnsafeMutableRawPointer?)
+                  observer: vgl_model_observer?, context: UnsafeMutableRawPointer?)
     -> vgl_status
   {
     var binding = self.binding
