@@ -147,9 +147,6 @@ uint64_t vgl_model_arena_size(const vgl_model *model);
 /// plus one copy of the scratch region per extra thread. 0 for NULL or 0 threads.
 uint64_t vgl_model_arena_size_threads(const vgl_model *model, uint32_t threads);
 
-/// The plan, with arrays pointing into the file; valid until vgl_model_close.
-const vgl_q8_plan *vgl_model_plan(const vgl_model *model);
-
 // ---- what the model runs, described (for inspect, per-op timing and activation dumps) ------
 
 /// vgl_model_op_info.arrays: which arrays the op carries.

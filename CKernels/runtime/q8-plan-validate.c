@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../kernels/qs8-kernels.h"
+#include "q8-plan.h"
 #include "runtime-internal.h"
 #include "vigil_q8.h"
 

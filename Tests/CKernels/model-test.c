@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc-counter.h"
+#include "../../CKernels/runtime/model-internal.h"
 #include "model-builder.h"
 #include "vgl-test.h"
 #include "vigil_model.h"
