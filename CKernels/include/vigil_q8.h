@@ -2,7 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // The int8 execution path: a flat list of ops over int8 tensors that live in ONE arena owned
-// by the caller. Its arithmetic is the int8 contract written out in docs/int8.md; the scalar
+// by the caller. This header holds what callers and kernels share (the arena's layout, the op
+// kinds, the requantization rule, GELU tables, packed weights); the plan structs and the run
+// functions are the runtime's own (runtime/q8-plan.h), reached through vigil_model.h. Its arithmetic is the int8 contract written out in docs/int8.md; the scalar
 // kernels under CKernels/kernels/qs8-*/ are that contract in code, and every faster kernel
 // must reproduce their outputs bit for bit.
 //
@@ -45,7 +47,7 @@ extern "C" {
 #endif
 
 /// Every tensor offset and the scratch offset are multiples of this (bytes), and so must be
-/// the arena pointer given to vgl_q8_run: one cache line, one AVX-512 register.
+/// the arena pointer given to an instance: one cache line, one AVX-512 register.
 #define VGL_Q8_ALIGNMENT 64u
 
 /// Marks "no tensor" (no residual; the HEAD op's output, which goes to the caller's logits).
