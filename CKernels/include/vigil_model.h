@@ -261,6 +261,11 @@ vgl_status vgl_instance_init_options(const vgl_model *model, void *arena, uint64
                                      vgl_instance *instance_out, char *message,
                                      size_t message_capacity);
 
+/// CPU time, nanoseconds, that the instance's worker threads (not the caller's) have used
+/// since it was made, read from each worker's own CPU clock: for benchmarks that add it to the
+/// caller's thread CPU clock. 0 for one thread or NULL.
+uint64_t vgl_instance_worker_cpu_ns(const vgl_instance *instance);
+
 /// Stops and joins the instance's workers (none for one thread) and clears the pool pointer.
 /// NULL is a no-op. Not while the instance runs.
 void vgl_instance_release(vgl_instance *instance);

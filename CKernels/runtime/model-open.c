@@ -983,6 +983,10 @@ vgl_status vgl_instance_init_options(const vgl_model *model, void *arena, uint64
   return VGL_OK;
 }
 
+uint64_t vgl_instance_worker_cpu_ns(const vgl_instance *instance) {
+  return instance == NULL ? 0 : vgl_pool_worker_cpu_ns(instance->pool);
+}
+
 void vgl_instance_release(vgl_instance *instance) {
   if (instance == NULL) return;
   vgl_pool_destroy(instance->pool);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "runtime-internal.h"
 
@@ -191,6 +192,19 @@ void vgl_pool_barrier(vgl_pool *pool) {
     return;
   }
   wait_while_equal(pool, &pool->phase, phase);
+}
+
+uint64_t vgl_pool_worker_cpu_ns(const vgl_pool *pool) {
+  if (pool == NULL) return 0;
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < pool->started; i++) {
+    clockid_t clock;
+    struct timespec ts;
+    if (pthread_getcpuclockid(pool->workers[i], &clock) == 0 && clock_gettime(clock, &ts) == 0) {
+      total += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    }
+  }
+  return total;
 }
 
 void vgl_fp_env_enter(vgl_fp_env *env) {

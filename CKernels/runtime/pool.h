@@ -32,6 +32,10 @@ void vgl_pool_destroy(vgl_pool *pool);
 void vgl_pool_run(vgl_pool *pool, vgl_pool_job job, void *context);
 /// Waits until every thread of the running job has arrived. NULL (one thread): returns.
 void vgl_pool_barrier(vgl_pool *pool);
+/// CPU time the workers (not the caller) have used so far, nanoseconds, read from each worker's
+/// own CPU clock (up to date even while a worker runs, unlike the process clock, which sees a
+/// running thread's time only at the kernel's next update of it). 0 for NULL.
+uint64_t vgl_pool_worker_cpu_ns(const vgl_pool *pool);
 
 /// The floating-point environment the int8 rule needs (round to nearest even, no flush to
 /// zero, no denormals-are-zero), entered by every thread of a run and restored after.

@@ -222,6 +222,13 @@ public struct Instance: ~Copyable {
   /// Threads per inference, the caller's included.
   public var threads: Int { Int(binding.threads) }
 
+  /// CPU time the instance's worker threads (not the caller's) have used, nanoseconds, from
+  /// each worker's own CPU clock. The corresponding C function is `vgl_instance_worker_cpu_ns`.
+  public var workerCpuNanoseconds: UInt64 {
+    var binding = self.binding
+    return vgl_instance_worker_cpu_ns(&binding)
+  }
+
   /// The arena bytes the instance uses.
   public var arenaBytes: UInt64 { binding.arena_bytes }
 
