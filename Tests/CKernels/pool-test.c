@@ -65,6 +65,12 @@ VGL_TEST(pool, every_thread_runs_every_job_and_wakes_after_sleeping) {
     }
     for (uint32_t t = 0; t < threads; t++) EXPECT_EQ_INT(jobs, atomic_load(&s.calls[t]));
     EXPECT_EQ_INT(0, atomic_load(&s.early));
+    // The workers ran every job: their own CPU clocks have advanced, and never go back.
+    const uint64_t cpu = vgl_pool_worker_cpu_ns(s.pool);
+    EXPECT_TRUE(cpu > 0);
+    s.round = ++jobs;
+    vgl_pool_run(s.pool, job, &s);
+    EXPECT_TRUE(vgl_pool_worker_cpu_ns(s.pool) >= cpu);
     vgl_pool_destroy(s.pool);
   }
 }
@@ -78,6 +84,7 @@ VGL_TEST(pool, refuses_thread_counts_out_of_range) {
                 vgl_pool_create(VGL_MAX_THREADS + 1, &pool, message, sizeof message));
   EXPECT_TRUE(pool == NULL);
   vgl_pool_destroy(NULL);  // a no-op
+  EXPECT_EQ_INT(0, vgl_pool_worker_cpu_ns(NULL));
 }
 
 int main(int argc, char **argv) {
