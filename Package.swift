@@ -26,14 +26,17 @@ let package = Package(
       sources: ["runtime", "kernels"],
       publicHeadersPath: "include",
       // -O3 even in debug builds: the fp32 path is the calibration engine, and gcc/clang leave
-      // the pixel loops scalar below -O2 (1x1 conv: 3.3 vs 13 GMAC/s).
-      cSettings: [.unsafeFlags(["-std=c11", "-ffp-contract=off", "-O3"])]
+      // the pixel loops scalar below -O2 (1x1 conv: 3.3 vs 13 GMAC/s). Release builds define
+      // NDEBUG: the per-element VGL_DCHECK asserts go, plan and model validation (not asserts)
+      // stays.
+      cSettings: [.unsafeFlags(["-std=c11", "-ffp-contract=off", "-O3"]),
+                  .define("NDEBUG", .when(configuration: .release))]
     ),
     // C shims for the host and board I/O: libjpeg (with setjmp), libpng, PPM/PGM, gzip.
     .target(
       name: "CVigilIO",
       path: "Sources/CVigilIO",
-      cSettings: [.unsafeFlags(["-std=c11"])],
+      cSettings: [.unsafeFlags(["-std=c11"]), .define("NDEBUG", .when(configuration: .release))],
       linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png"), .linkedLibrary("z")]
     ),
     // Embedded-Swift-compatible core: no Foundation, no existentials, typed throws only.
@@ -46,7 +49,7 @@ let package = Package(
     .target(
       name: "CVigilSys",
       path: "Sources/CVigilSys",
-      cSettings: [.unsafeFlags(["-std=c11"])]
+      cSettings: [.unsafeFlags(["-std=c11"]), .define("NDEBUG", .when(configuration: .release))]
     ),
     // The daemon core (Embedded-compatible): sources, pipeline, decisions, JSON Lines, lifecycle.
     .target(

@@ -151,6 +151,7 @@ if grep -rqs '#pragma omp' "$root/CKernels"; then openmp_flags=(-fopenmp); fi
 common_c_flags=(
   -std=c11 -O3 -Wall -Wextra -Werror
   -ffp-contract=off          # the int8 contract: no fused multiply-add (CKernels/Makefile)
+  -DNDEBUG                   # a release build: no per-element asserts (validation stays)
   -ffunction-sections -fdata-sections  # lets the linker drop what nothing calls
   "${c_arch_flags[@]}"
 )
@@ -186,6 +187,11 @@ if [[ -d "$root/Sources/VigilDaemon" && -d "$root/Sources/CVigilSys" ]]; then
     [[ $(jobs -r | wc -l) -lt 2 ]] || wait -n
   done
   wait
+fi
+# A release build: no C object may call assert (NDEBUG above removes every VGL_DCHECK).
+if asserting="$(nm -u "${c_objects[@]}" | grep -E '__assert(_fail|_rtn)?$')"; then
+  echo "cross-build: C objects still call assert, so NDEBUG did not reach them: $asserting" >&2
+  exit 1
 fi
 compile_c "$out/obj/c/board.o" "$root/Firmware/Shims/board.c" -I "$root/Firmware/Shims/include" \
   "-DVGL_BOARD_VERSION=\"$version\""

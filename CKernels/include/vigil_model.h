@@ -70,10 +70,23 @@ typedef struct vgl_instance {
 
 /// How an instance runs: its ISA path (VGL_ISA_AUTO: VIGIL_ISA or the best this CPU has) and
 /// its thread count (0 or 1: the caller's thread only). Every choice gives the same bits.
+///
+/// Versioned by `size`: set it to sizeof(vgl_instance_options) (VGL_INSTANCE_OPTIONS_INIT does).
+/// Fields are only ever added at the end, so a caller built against an older header (a smaller
+/// size) keeps working, the new fields taking their defaults; a caller built against a newer
+/// header is accepted when every byte this runtime does not know is zero (the defaults), and
+/// refused with VGL_E_UNSUPPORTED otherwise. A size below VGL_INSTANCE_OPTIONS_MIN_SIZE is
+/// refused with VGL_E_INVALID_ARGUMENT.
 typedef struct vgl_instance_options {
+  uint32_t size;     ///< bytes of this struct as the caller knows it
   uint32_t isa;      ///< a vgl_isa
   uint32_t threads;  ///< 0..64
 } vgl_instance_options;
+
+/// The size of the first version (size, isa, threads).
+#define VGL_INSTANCE_OPTIONS_MIN_SIZE 12u
+/// Default options: VGL_ISA_AUTO, one thread.
+#define VGL_INSTANCE_OPTIONS_INIT {(uint32_t)sizeof(vgl_instance_options), VGL_ISA_AUTO, 1u}
 
 /// The network section, decoded (see NetworkConfig in the toolkit). Entries at index
 /// stage_count and beyond are 0.
@@ -141,8 +154,67 @@ uint64_t vgl_model_arena_size_threads(const vgl_model *model, uint32_t threads);
 /// blocks. 0 for NULL or 0 threads.
 uint64_t vgl_model_arena_size_observed(const vgl_model *model, uint32_t threads);
 
-/// The plan, with arrays pointing into the file; valid until vgl_model_close.
-const vgl_q8_plan *vgl_model_plan(const vgl_model *model);
+// ---- what the model runs, described (for inspect, per-op timing and activation dumps) ------
+
+/// vgl_model_op_info.arrays: which arrays the op carries.
+#define VGL_MODEL_OP_HAS_BIAS 1u
+#define VGL_MODEL_OP_HAS_SCALE 2u
+#define VGL_MODEL_OP_HAS_GELU 4u
+
+/// The arena layout of a model: where its regions are and how many tensors and ops it has.
+typedef struct vgl_model_layout {
+  uint64_t arena_bytes;     ///< vgl_model_arena_size
+  uint64_t scratch_offset;  ///< bytes from the arena start
+  uint64_t scratch_bytes;
+  uint32_t tensor_count;
+  uint32_t op_count;        ///< the last op is the HEAD
+  uint32_t input_tensor;    ///< the uint8 HWC pixel region
+  uint32_t reserved;        ///< 0
+} vgl_model_layout;
+
+/// One tensor: C x H x W int8 codes (uint8 pixels for the input), HWC at `offset` in the arena,
+/// real = scale * (q - zero_point).
+typedef struct vgl_model_tensor_info {
+  uint32_t channels, height, width;
+  /// 0: a whole tensor at `offset`; else a fused block's band-local intermediate (no region,
+  /// offset 0): the block's band in rows (inverted residual) or its tile in pixels (FFN).
+  uint32_t band;
+  uint64_t offset;
+  float scale;
+  int32_t zero_point;
+} vgl_model_tensor_info;
+
+/// One op: its kind (a vgl_q8_op_kind, vigil_q8.h: the file's op kinds), tensors and
+/// parameters (0 where the kind has none).
+typedef struct vgl_model_op_info {
+  uint32_t kind;
+  uint32_t input;     ///< tensor index
+  uint32_t output;    ///< tensor index; VGL_Q8_NO_TENSOR for the HEAD
+  uint32_t residual;  ///< tensor index or VGL_Q8_NO_TENSOR
+  uint32_t kernel, stride, pad;
+  uint32_t hop;       ///< MRCONV's graph hop distance
+  uint32_t classes;   ///< HEAD's logits
+  uint32_t arrays;    ///< VGL_MODEL_OP_HAS_* bits
+} vgl_model_op_info;
+
+/// The validated bytes the model reads (its weights among them, in place): the caller's for
+/// vgl_model_open, the model's private copy for vgl_model_open_file.
+vgl_status vgl_model_bytes(const vgl_model *model, const void **data_out, size_t *size_out);
+
+/// Fills *layout_out (VGL_E_INVALID_ARGUMENT for NULL pointers).
+vgl_status vgl_model_get_layout(const vgl_model *model, vgl_model_layout *layout_out);
+/// Tensor `index` (VGL_E_INVALID_ARGUMENT when out of range or NULL).
+vgl_status vgl_model_get_tensor(const vgl_model *model, uint32_t index,
+                                vgl_model_tensor_info *tensor_out);
+/// Op `index` (VGL_E_INVALID_ARGUMENT when out of range or NULL).
+vgl_status vgl_model_get_op(const vgl_model *model, uint32_t index, vgl_model_op_info *op_out);
+
+/// Called after each op of an observed run, on the caller's thread while the other threads
+/// wait, with the op's output: `bytes` int8 codes (HWC, the shape vgl_model_get_tensor gives
+/// for the op's output), valid until the call returns. For the HEAD, data is NULL and bytes 0:
+/// its output is the run's logits.
+typedef void (*vgl_model_observer)(void *context, uint32_t op_index, const int8_t *data,
+                                   uint64_t bytes);
 
 const vgl_model_network *vgl_model_network_config(const vgl_model *model);
 const vgl_model_preprocessing *vgl_model_preprocess(const vgl_model *model);
@@ -198,16 +270,21 @@ vgl_status vgl_instance_init_options(const vgl_model *model, void *arena, uint64
                                      vgl_instance *instance_out, char *message,
                                      size_t message_capacity);
 
+/// CPU time, nanoseconds, that the instance's worker threads (not the caller's) have used
+/// since it was made, read from each worker's own CPU clock: for benchmarks that add it to the
+/// caller's thread CPU clock. 0 for one thread or NULL.
+uint64_t vgl_instance_worker_cpu_ns(const vgl_instance *instance);
+
 /// Stops and joins the instance's workers (none for one thread) and clears the pool pointer.
 /// NULL is a no-op. Not while the instance runs.
 void vgl_instance_release(vgl_instance *instance);
 
-/// vgl_instance_run, calling `observer` (vigil_q8.h) after every op on the caller's thread,
+/// vgl_instance_run, calling `observer` (NULL: none) after every op on the caller's thread,
 /// while the other threads wait: for per-op timing and activation dumps. Fused blocks run op
 /// by op, each output whole, so the instance's arena must hold vgl_model_arena_size_observed
 /// (VGL_E_ARENA_SMALL otherwise, touching nothing).
 vgl_status vgl_instance_run_observed(const vgl_instance *instance, const uint8_t *pixels,
-                                     float *logits_out, vgl_q8_observer observer,
+                                     float *logits_out, vgl_model_observer observer,
                                      void *observer_context);
 
 /// One inference: pixels (input_size x input_size x 3 uint8, interleaved RGB, preprocessed

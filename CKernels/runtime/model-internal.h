@@ -6,6 +6,7 @@
 #ifndef VIGIL_MODEL_INTERNAL_H
 #define VIGIL_MODEL_INTERNAL_H
 
+#include "q8-plan.h"
 #include "vigil_model.h"
 
 // ---- the format ----------------------------------------------------------------------------
@@ -77,6 +78,9 @@ struct vgl_model {
   uint32_t metadata_count;
   const uint8_t *op_records;
 };
+
+/// The plan, with arrays pointing into the file; valid until vgl_model_close.
+const vgl_q8_plan *vgl_model_plan(const vgl_model *model);
 
 // Checks every scale of a decoded, plan-validated model against VGL_MODEL_MIN_SCALE ..
 // VGL_MODEL_MAX_SCALE (model-bounds.c); VGL_E_BAD_MODEL with the op, row and value otherwise.

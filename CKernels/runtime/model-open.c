@@ -924,6 +924,29 @@ vgl_status vgl_instance_init_options(const vgl_model *model, void *arena, uint64
                                      vgl_instance *instance_out, char *message,
                                      size_t message_capacity) {
   if (message != NULL && message_capacity != 0) message[0] = '\0';
+  vgl_instance_options known = VGL_INSTANCE_OPTIONS_INIT;
+  if (options != NULL) {
+    // Versioned by size (vigil_model.h): read the fields the caller has, require the ones
+    // this runtime does not know to be zero (their defaults).
+    if (options->size < VGL_INSTANCE_OPTIONS_MIN_SIZE) {
+      return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
+                      "instance options: size %u is below the first version's %u B (set size "
+                      "to sizeof(vgl_instance_options))",
+                      options->size, VGL_INSTANCE_OPTIONS_MIN_SIZE);
+    }
+    const size_t common = options->size < sizeof known ? options->size : sizeof known;
+    memcpy(&known, options, common);
+    const uint8_t *extra = (const uint8_t *)options;
+    for (size_t i = sizeof known; i < options->size; i++) {
+      if (extra[i] != 0) {
+        return vgl_fail(VGL_E_UNSUPPORTED, message, message_capacity,
+                        "instance options: byte %zu of %u is set, but this runtime knows only "
+                        "the first %zu B (an option it does not have)",
+                        i, options->size, sizeof known);
+      }
+    }
+    options = &known;
+  }
   const uint32_t threads = options == NULL || options->threads == 0 ? 1 : options->threads;
   if (threads > VGL_MAX_THREADS) {
     return vgl_fail(VGL_E_INVALID_ARGUMENT, message, message_capacity,
@@ -963,23 +986,43 @@ vgl_status vgl_instance_init_options(const vgl_model *model, void *arena, uint64
   return VGL_OK;
 }
 
+uint64_t vgl_instance_worker_cpu_ns(const vgl_instance *instance) {
+  return instance == NULL ? 0 : vgl_pool_worker_cpu_ns(instance->pool);
+}
+
 void vgl_instance_release(vgl_instance *instance) {
   if (instance == NULL) return;
   vgl_pool_destroy(instance->pool);
   instance->pool = NULL;
 }
 
+// The public observer behind the executor's: the output's bytes instead of its tensor.
+typedef struct observer_adapter {
+  vgl_model_observer observer;
+  void *context;
+} observer_adapter;
+
+static void adapt_observer(void *context, uint32_t op_index, const vgl_q8_tensor *tensor,
+                           const int8_t *data) {
+  const observer_adapter *a = context;
+  const uint64_t bytes =
+      tensor == NULL ? 0 : (uint64_t)tensor->channels * tensor->height * tensor->width;
+  a->observer(a->context, op_index, tensor == NULL ? NULL : data, bytes);
+}
+
 vgl_status vgl_instance_run_observed(const vgl_instance *instance, const uint8_t *pixels,
-                                     float *logits_out, vgl_q8_observer observer,
+                                     float *logits_out, vgl_model_observer observer,
                                      void *observer_context) {
   if (instance == NULL || instance->model == NULL) return VGL_E_INVALID_ARGUMENT;
   if (instance->threads > 1 && instance->pool == NULL) return VGL_E_INVALID_ARGUMENT;
   vgl_qs8_kernels kernels;
   vgl_qs8_kernels_init(instance->isa == VGL_ISA_AUTO ? VGL_ISA_SCALAR : (vgl_isa)instance->isa,
                        &kernels);
+  observer_adapter adapter = {observer, observer_context};
   return vgl_q8_execute(&instance->model->plan, &kernels, instance->pool,
                         instance->threads == 0 ? 1 : instance->threads, instance->arena,
-                        instance->arena_bytes, pixels, logits_out, observer, observer_context);
+                        instance->arena_bytes, pixels, logits_out,
+                        observer == NULL ? NULL : adapt_observer, &adapter);
 }
 
 vgl_status vgl_instance_run(const vgl_instance *instance, const uint8_t *pixels,

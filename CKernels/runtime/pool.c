@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "runtime-internal.h"
 
@@ -22,13 +23,15 @@ static inline void spin_pause(void) {
 #endif
 }
 
-// Spin iterations (a pause is 15-60 ns) before a waiter sleeps on a condition variable: at a
-// barrier or at the end of a job about 15-60 us (an op lasts tens of microseconds, so a quiet
-// machine never sleeps there), between jobs about 5-20 us (an idle instance sleeps). The spin
-// is bounded: on a loaded machine a preempted thread can take milliseconds to arrive, and a
+// Spin iterations (a pause is 15-60 ns) before a waiter sleeps on a condition variable, at a
+// barrier between the sections of a job and in the caller's wait for its end: about 15-60 us
+// (an op lasts tens of microseconds, so a quiet machine never sleeps there). The spin is
+// bounded: on a loaded machine a preempted thread can take milliseconds to arrive, and a
 // waiter that kept spinning (or yielding, which the kernel's fair scheduler barely honours)
-// would take the core from it.
-enum { kSpinBeforeBlock = 1000, kSpinBeforeSleep = 300 };
+// would take the core from it. A worker that has finished its share of a job does not spin at
+// all: it sleeps at once until the next job, so the time between frames costs no CPU (the next
+// job's first barrier absorbs its wake-up).
+enum { kSpinBeforeBlock = 1000 };
 
 typedef struct worker_arg {
   struct vgl_pool *pool;
@@ -84,18 +87,12 @@ static void *worker_main(void *raw) {
   // still seen as new.
   unsigned seen = 0;
   for (;;) {
-    unsigned now = atomic_load(&pool->generation);
-    for (int i = 0; i < kSpinBeforeSleep && now == seen; i++) {
-      spin_pause();
-      now = atomic_load(&pool->generation);
+    unsigned now;
+    pthread_mutex_lock(&pool->mutex);
+    while ((now = atomic_load(&pool->generation)) == seen && !atomic_load(&pool->stop)) {
+      pthread_cond_wait(&pool->wake, &pool->mutex);
     }
-    if (now == seen) {
-      pthread_mutex_lock(&pool->mutex);
-      while ((now = atomic_load(&pool->generation)) == seen && !atomic_load(&pool->stop)) {
-        pthread_cond_wait(&pool->wake, &pool->mutex);
-      }
-      pthread_mutex_unlock(&pool->mutex);
-    }
+    pthread_mutex_unlock(&pool->mutex);
     if (atomic_load(&pool->stop)) return NULL;
     seen = now;
     pool->job(pool->context, index);
@@ -195,6 +192,19 @@ void vgl_pool_barrier(vgl_pool *pool) {
     return;
   }
   wait_while_equal(pool, &pool->phase, phase);
+}
+
+uint64_t vgl_pool_worker_cpu_ns(const vgl_pool *pool) {
+  if (pool == NULL) return 0;
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < pool->started; i++) {
+    clockid_t clock;
+    struct timespec ts;
+    if (pthread_getcpuclockid(pool->workers[i], &clock) == 0 && clock_gettime(clock, &ts) == 0) {
+      total += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    }
+  }
+  return total;
 }
 
 void vgl_fp_env_enter(vgl_fp_env *env) {

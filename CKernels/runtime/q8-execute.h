@@ -9,6 +9,7 @@
 
 #include "../kernels/qs8-kernels.h"
 #include "pool.h"
+#include "q8-plan.h"
 #include "vigil_q8.h"
 
 vgl_status vgl_q8_execute(const vgl_q8_plan *plan, const vgl_qs8_kernels *kernels,

@@ -7,6 +7,7 @@
 
 #include "../kernels/qs8-kernels.h"
 #include "q8-execute.h"
+#include "q8-plan.h"
 #include "runtime-internal.h"
 #include "vigil_q8.h"
 

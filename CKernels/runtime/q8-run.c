@@ -7,6 +7,7 @@
 #include "../kernels/qs8-kernels.h"
 #include "pool.h"
 #include "q8-execute.h"
+#include "q8-plan.h"
 #include "vigil_q8.h"
 
 // The int8 executor: copies the caller's pixels into the plan's input region, runs the ops in

@@ -44,32 +44,11 @@ enum InspectCommand {
   }
 }
 
-/// What inspect shows of a model (the host's ModelInspection, without Foundation).
+/// What inspect shows of a model (the host's ModelInspection, without Foundation; the layers
+/// and tensors come from VigilCore's ModelDescription, shared with the host).
 struct Inspection {
-  struct Layer {
-    var index: Int
-    var name: String
-    var kind: String
-    var input: [Int]   // C, H, W
-    var output: [Int]  // C, H, W (classes, 1, 1 for the head)
-    var macs: Int
-    var weightBytes: Int
-    var outputScale: Float?
-    var outputZeroPoint: Int32?
-    var residual: Int?
-    var gelu: Bool
-    var kernel: Int, stride: Int, hop: Int
-  }
-
-  struct TensorSlot {
-    var index: Int
-    var shape: [Int]
-    var offset: UInt64
-    var bytes: UInt64
-    var scale: Float
-    var zeroPoint: Int32
-    var band: Int
-  }
+  typealias Layer = ModelDescription.Layer
+  typealias TensorSlot = ModelDescription.TensorSlot
 
   var path: String
   var fileBytes: Int
@@ -125,54 +104,15 @@ struct Inspection {
       }
     }
     metadata = meta
-    let plan = model.plan.pointee
-    arenaBytes = plan.arena_bytes
+    let d = model.contents
+    arenaBytes = d.arenaBytes
     arenaBytesByThreads = (1...4).map { vgl_model_arena_size_threads(model.handle, UInt32($0)) }
     observedArenaBytes = vgl_model_arena_size_observed(model.handle, 1)
-    scratchOffset = plan.scratch_offset
-    scratchBytes = plan.scratch_bytes
-    inputTensor = Int(plan.input_tensor)
-    var slots: [TensorSlot] = []
-    for i in 0..<Int(plan.tensor_count) {
-      let t = plan.tensors[i]
-      slots.append(TensorSlot(
-        index: i, shape: [Int(t.channels), Int(t.height), Int(t.width)], offset: t.offset,
-        bytes: UInt64(t.channels) * UInt64(t.height) * UInt64(t.width), scale: t.scale,
-        zeroPoint: t.zero_point, band: Int(t.band)))
-    }
-    tensors = slots
-    var layers: [Layer] = []
-    for i in 0..<Int(plan.op_count) {
-      let op = plan.ops[i]
-      let input = slots[Int(op.input)].shape
-      let isHead = op.kind == VGL_Q8_HEAD.rawValue
-      let output = isHead ? [Int(op.classes), 1, 1] : slots[Int(op.output)].shape
-      let ci = input[0], co = output[0]
-      let pixels = output[1] * output[2], kk = Int(op.kernel)
-      var macs = 0, weights = 0
-      let kind: String
-      switch op.kind {
-      case VGL_Q8_STEM.rawValue: kind = "stem"; macs = pixels * co * kk * kk * ci; weights = co * kk * kk * ci
-      case VGL_Q8_CONV.rawValue: kind = "conv"; macs = pixels * co * kk * kk * ci; weights = co * kk * kk * ci
-      case VGL_Q8_DWCONV.rawValue: kind = "dwconv"; macs = pixels * co * kk * kk; weights = co * kk * kk
-      case VGL_Q8_MRCONV.rawValue: kind = "mrconv"; macs = pixels * co * 2 * ci; weights = co * 2 * ci
-      case VGL_Q8_GAP.rawValue: kind = "gap"; macs = input[1] * input[2] * ci
-      case VGL_Q8_HEAD.rawValue: kind = "head"; macs = co * ci; weights = co * ci
-      default: kind = "op\(op.kind)"
-      }
-      if op.bias != nil { weights += 4 * co }
-      if op.scale != nil { weights += 4 * (op.kind == VGL_Q8_GAP.rawValue ? 1 : co) }
-      if op.gelu_table != nil { weights += 256 }
-      let out: TensorSlot? = isHead ? nil : slots[Int(op.output)]
-      layers.append(Layer(
-        index: i, name: stringFromC(vgl_model_op_name(model.handle, UInt32(i))) ?? "",
-        kind: kind, input: input, output: output, macs: macs, weightBytes: weights,
-        outputScale: out?.scale, outputZeroPoint: out?.zeroPoint,
-        // VGL_Q8_NO_TENSOR (UINT32_MAX) does not import for the bare-metal Swift targets.
-        residual: op.residual == UInt32.max ? nil : Int(op.residual),
-        gelu: op.gelu_table != nil, kernel: kk, stride: Int(op.stride), hop: Int(op.hop)))
-    }
-    self.layers = layers
+    scratchOffset = d.scratchOffset
+    scratchBytes = d.scratchBytes
+    inputTensor = d.inputTensor
+    tensors = d.tensors
+    layers = d.layers
   }
 
   private func shape(_ s: [Int]) -> String { s.map { String($0) }.joined(separator: "x") }

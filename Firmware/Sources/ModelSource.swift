@@ -1,6 +1,7 @@
 // Copyright 2026 The Vigil Authors
 // SPDX-License-Identifier: Apache-2.0
 
+import CKernels
 import CVigilBoard
 import VigilCore
 
@@ -31,26 +32,20 @@ func modelFileBytes(_ argument: String) -> Int {
   return size < 0 ? 0 : Int(size)
 }
 
-/// For `@embedded`: a line saying where the model's bytes are and whether every op's weights,
-/// biases and scales point into that read-only array (run in place, not copied); nil for a file.
+/// For `@embedded`: a line saying where the model's bytes are and whether the model reads its
+/// weights in place from that read-only array (the bytes it was opened on, not a copy); nil for a file.
 func embeddedModelReport(_ argument: String, _ model: borrowing Model) -> String? {
   guard argument == embeddedModelArgument else { return nil }
   var data: UnsafeRawPointer? = nil
   var size = 0
   guard vgl_board_embedded_model(&data, &size) != 0, let data else { return nil }
-  let start = UInt(bitPattern: data), end = start + UInt(size)
-  func inside(_ p: UnsafeRawPointer?) -> Bool {
-    guard let p else { return true }
-    let a = UInt(bitPattern: p)
-    return a >= start && a < end
-  }
-  let plan = model.plan.pointee
-  var inPlace = true
-  for i in 0..<Int(plan.op_count) {
-    let op = plan.ops[i]
-    inPlace = inPlace && inside(op.weight) && inside(op.bias) && inside(op.scale)
-      && inside(op.gelu_table)
-  }
+  let start = UInt(bitPattern: data)
+  // The model reads its weights in place from the bytes it was opened on: the embedded array
+  // itself unless the loader was given a copy.
+  var read: UnsafeRawPointer? = nil
+  var readSize = 0
+  let inPlace = vgl_model_bytes(model.handle, &read, &readSize) == VGL_OK
+    && read.map { UInt(bitPattern: $0) } == start && readSize == size
   let name = stringFromC(vgl_board_embedded_model_name()) ?? ""
   return "embedded model \(name): \(size) bytes at 0x\(String(start, radix: 16)) (read-only, "
     + "\(start % 64 == 0 ? "" : "NOT ")64-byte aligned); weights "

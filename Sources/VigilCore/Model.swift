@@ -133,10 +133,11 @@ public struct Model: ~Copyable {
   /// model written before the key existed.
   public var toolkitVersion: String? { metadata(VigilVersion.metadataKey) }
 
-  /// The int8 plan (for inspect), valid while the model lives.
+  /// What the model runs: arena layout, tensors and ops (for inspect and per-op reports).
   ///
-  /// The corresponding C function is `vgl_model_plan`.
-  public var plan: UnsafePointer<vgl_q8_plan> { vgl_model_plan(handle)! }
+  /// The corresponding C functions are `vgl_model_get_layout`, `vgl_model_get_tensor` and
+  /// `vgl_model_get_op`.
+  public var contents: ModelDescription { ModelDescription(self) }
 }
 
 /// A model bound to an arena: runs inferences without allocating (except the `[Float]`
@@ -179,7 +180,8 @@ public struct Instance: ~Copyable {
     }
     var instance = vgl_instance()
     let handle = model.handle
-    var options = vgl_instance_options(isa: isa.rawValue, threads: UInt32(threads))
+    var options = vgl_instance_options(size: UInt32(MemoryLayout<vgl_instance_options>.size),
+                                       isa: isa.rawValue, threads: UInt32(threads))
     let (bound, boundMessage) = withStatusMessage { msg, cap in
       vgl_instance_init_options(handle, block, bytes, &options, &instance, msg, cap)
     }
@@ -228,16 +230,23 @@ public struct Instance: ~Copyable {
   /// Threads per inference, the caller's included.
   public var threads: Int { Int(binding.threads) }
 
+  /// CPU time the instance's worker threads (not the caller's) have used, nanoseconds, from
+  /// each worker's own CPU clock. The corresponding C function is `vgl_instance_worker_cpu_ns`.
+  public var workerCpuNanoseconds: UInt64 {
+    var binding = self.binding
+    return vgl_instance_worker_cpu_ns(&binding)
+  }
+
   /// The arena bytes the instance uses.
   public var arenaBytes: UInt64 { binding.arena_bytes }
 
-  /// One inference calling `observer` after every op (on the caller's thread; the other
-  /// threads wait), as `vgl_q8_run` does. Fused blocks run unfused, so a model with fused
-  /// blocks needs an instance made with `observed: true`.
+  /// One inference calling `observer(context, opIndex, codes, byteCount)` after every op with
+  /// its int8 output (on the caller's thread; the other threads wait; nil and 0 for the head). Fused blocks run
+  /// unfused, so a model with fused blocks needs an instance made with `observed: true`.
   ///
   /// The corresponding C function is `vgl_instance_run_observed`.
   public func run(pixels: UnsafePointer<UInt8>, logits: UnsafeMutablePointer<Float>,
-                  observer: vgl_q8_observer?, context: UnsafeMutableRawPointer?)
+                  observer: vgl_model_observer?, context: UnsafeMutableRawPointer?)
     -> vgl_status
   {
     var binding = self.binding

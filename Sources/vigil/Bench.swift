@@ -6,11 +6,20 @@ import VigilKit
 
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Measure the latency of a .vigil model on this machine.",
-    discussion: "Prints the configuration, then min, median, p90, max and mean over the timed runs.")
+    abstract: "Measure the latency of a .vigil model (or, for comparison, a checkpoint's fp32 path) on this machine.",
+    discussion: """
+      Prints the configuration (precision, the ISA path and thread count actually used), then \
+      min, median, p90, max and mean over the timed runs. With --checkpoint FILE and \
+      --variant or --config, times the fp32 path (one thread) the same way.
+      """)
 
-  @Argument(help: ArgumentHelp("The .vigil model.", valueName: "model"))
-  var model: String
+  @Argument(help: ArgumentHelp("The .vigil model (omit with --checkpoint).", valueName: "model"))
+  var model: String?
+
+  @Option(help: ArgumentHelp("PyTorch (.pth) or .safetensors checkpoint: time its fp32 path instead of a .vigil model.", valueName: "file"))
+  var checkpoint: String?
+
+  @OptionGroup var network: NetworkOptions
 
   @Option(help: "Timed runs (1 ... 1000000).")
   var runs = 50
@@ -33,11 +42,36 @@ struct Bench: ParsableCommand {
     try OptionRange.check("--runs", runs, OptionRange.runs)
     try OptionRange.check("--warmup", warmup, OptionRange.warmup)
     if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be in (0, 1000].") }
+    if checkpoint != nil {
+      if model != nil {
+        throw ValidationError("Give either a .vigil model or --checkpoint FILE, not both.")
+      }
+      try network.requireNetwork()
+      if runtime.threads != 1 || runtime.isa != .auto {
+        throw ValidationError("--threads and --isa choose how an int8 model runs; the fp32 path of --checkpoint runs on one thread with its own kernels.")
+      }
+      if perLayer {
+        throw ValidationError("--per-layer times the ops of a .vigil model; it does not apply to --checkpoint.")
+      }
+    } else {
+      if model == nil {
+        throw ValidationError("Give a .vigil model, or --checkpoint FILE with --variant or --config.")
+      }
+      if network.isGiven {
+        throw ValidationError("--variant and --config go with --checkpoint; a .vigil model carries its network.")
+      }
+    }
   }
 
   func run() throws {
-    let b = try Benchmark(path: model, runs: runs, warmup: warmup, perLayer: perLayer,
-                          threads: runtime.threads, isa: runtime.isa.isa, fps: fps)
+    let b: Benchmark
+    if let checkpoint {
+      b = try Benchmark(checkpoint: checkpoint, config: network.resolve(), runs: runs,
+                        warmup: warmup, fps: fps)
+    } else {
+      b = try Benchmark(path: model!, runs: runs, warmup: warmup, perLayer: perLayer,
+                        threads: runtime.threads, isa: runtime.isa.isa, fps: fps)
+    }
     if json { print(b.json); return }
     print(b.configuration)
     let t = b.total

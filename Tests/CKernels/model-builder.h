@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../CKernels/runtime/q8-plan.h"
 #include "vigil_model.h"
 
 // ---- little-endian stores ------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc-counter.h"
+#include "../../CKernels/runtime/model-internal.h"
 #include "model-builder.h"
 #include "vgl-test.h"
 #include "vigil_model.h"
@@ -769,7 +770,7 @@ VGL_TEST(model, every_isa_and_thread_count_gives_the_same_logits) {
       printf("  skipped %s: this CPU lacks it\n", vgl_isa_name((vgl_isa)isa));
       char message[200];
       vgl_instance instance;
-      const vgl_instance_options options = {(uint32_t)isa, 1};
+      const vgl_instance_options options = {sizeof options, (uint32_t)isa, 1};
       EXPECT_EQ_INT(VGL_E_UNSUPPORTED,
                     vgl_instance_init_options(model, arena, sizeof arena, &options, &instance,
                                               message, sizeof message));
@@ -781,7 +782,7 @@ VGL_TEST(model, every_isa_and_thread_count_gives_the_same_logits) {
       ASSERT_TRUE(bytes != 0 && bytes <= sizeof arena);
       EXPECT_EQ_INT(2432 + 64 * (threads - 1), bytes);  // one xj scratch copy per extra thread
       vgl_instance instance;
-      const vgl_instance_options options = {(uint32_t)isa, threads};
+      const vgl_instance_options options = {sizeof options, (uint32_t)isa, threads};
       char message[200];
       if (threads > 1) {
         EXPECT_EQ_INT(VGL_E_ARENA_SMALL,
@@ -815,10 +816,147 @@ VGL_TEST(model, every_isa_and_thread_count_gives_the_same_logits) {
   vgl_model_close(model);
 }
 
+// The description API gives the plan the file was written from (layout, every tensor, every
+// op), refuses indices out of range, and an observed run reports every op's output bytes on
+// 1 and 2 threads with the logits of the plain run.
+typedef struct seen_ops {
+  uint32_t calls;
+  uint32_t last_op;
+  uint64_t bytes[MB_OPS];
+  int head_had_data;
+} seen_ops;
+
+static void count_op(void *context, uint32_t op_index, const int8_t *data, uint64_t bytes) {
+  seen_ops *s = context;
+  s->calls++;
+  s->last_op = op_index;
+  if (op_index < MB_OPS) s->bytes[op_index] = bytes;
+  if (op_index == MB_OPS - 1 && (data != NULL || bytes != 0)) s->head_had_data = 1;
+}
+
+VGL_TEST(model, describes_its_plan_and_observes_every_op) {
+  build_tiny();
+  vgl_model *model = NULL;
+  ASSERT_TRUE(vgl_model_open(g_file, g_size, &model, NULL, 0) == VGL_OK);
+  vgl_model_layout layout;
+  ASSERT_TRUE(vgl_model_get_layout(model, &layout) == VGL_OK);
+  EXPECT_EQ_INT(g_tiny.plan.arena_bytes, layout.arena_bytes);
+  EXPECT_EQ_INT(g_tiny.plan.scratch_offset, layout.scratch_offset);
+  EXPECT_EQ_INT(g_tiny.plan.scratch_bytes, layout.scratch_bytes);
+  EXPECT_EQ_INT(MB_TENSORS, layout.tensor_count);
+  EXPECT_EQ_INT(MB_OPS, layout.op_count);
+  EXPECT_EQ_INT(g_tiny.plan.input_tensor, layout.input_tensor);
+  for (uint32_t i = 0; i < MB_TENSORS; i++) {
+    vgl_model_tensor_info t;
+    ASSERT_TRUE(vgl_model_get_tensor(model, i, &t) == VGL_OK);
+    const vgl_q8_tensor *want = &g_tiny.tensors[i];
+    EXPECT_TRUE(t.channels == want->channels && t.height == want->height &&
+                t.width == want->width && t.offset == want->offset &&
+                t.scale == want->scale && t.zero_point == want->zero_point);
+  }
+  for (uint32_t i = 0; i < MB_OPS; i++) {
+    vgl_model_op_info op;
+    ASSERT_TRUE(vgl_model_get_op(model, i, &op) == VGL_OK);
+    const vgl_q8_op *want = &g_tiny.ops[i];
+    EXPECT_TRUE(op.kind == want->kind && op.input == want->input && op.output == want->output &&
+                op.residual == want->residual && op.kernel == want->kernel &&
+                op.stride == want->stride && op.pad == want->pad && op.hop == want->hop &&
+                op.classes == want->classes);
+    EXPECT_EQ_INT(want->gelu_table != NULL, (op.arrays & VGL_MODEL_OP_HAS_GELU) != 0);
+    EXPECT_EQ_INT(want->bias != NULL, (op.arrays & VGL_MODEL_OP_HAS_BIAS) != 0);
+    EXPECT_EQ_INT(want->scale != NULL, (op.arrays & VGL_MODEL_OP_HAS_SCALE) != 0);
+  }
+  vgl_model_op_info head;
+  ASSERT_TRUE(vgl_model_get_op(model, MB_OPS - 1, &head) == VGL_OK);
+  EXPECT_EQ_INT(VGL_Q8_HEAD, head.kind);
+  EXPECT_EQ_INT(VGL_Q8_NO_TENSOR, head.output);
+  vgl_model_tensor_info t;
+  vgl_model_op_info op;
+  EXPECT_EQ_INT(VGL_E_INVALID_ARGUMENT, vgl_model_get_tensor(model, MB_TENSORS, &t));
+  EXPECT_EQ_INT(VGL_E_INVALID_ARGUMENT, vgl_model_get_op(model, MB_OPS, &op));
+  EXPECT_EQ_INT(VGL_E_INVALID_ARGUMENT, vgl_model_get_op(model, 0, NULL));
+  EXPECT_EQ_INT(VGL_E_INVALID_ARGUMENT, vgl_model_get_layout(NULL, &layout));
+
+  uint8_t pixels[3 * MB_SIDE * MB_SIDE];
+  fill_pixels(pixels, sizeof pixels);
+  float want[MB_CLASSES], got[MB_CLASSES];
+  static alignas(64) uint8_t arena[8192];
+  for (uint32_t threads = 1; threads <= 2; threads++) {
+    const vgl_instance_options options = {sizeof options, VGL_ISA_AUTO, threads};
+    vgl_instance instance;
+    ASSERT_TRUE(vgl_instance_init_options(model, arena, sizeof arena, &options, &instance, NULL,
+                                          0) == VGL_OK);
+    ASSERT_TRUE(vgl_instance_run(&instance, pixels, want) == VGL_OK);
+    seen_ops seen = {0};
+    alloc_counter_start();
+    const vgl_status status = vgl_instance_run_observed(&instance, pixels, got, count_op, &seen);
+    EXPECT_EQ_INT(0, alloc_counter_stop());
+    EXPECT_EQ_INT(VGL_OK, status);
+    EXPECT_EQ_INT(MB_OPS, seen.calls);
+    EXPECT_EQ_INT(MB_OPS - 1, seen.last_op);
+    EXPECT_EQ_INT(0, seen.head_had_data);
+    for (uint32_t i = 0; i + 1 < MB_OPS; i++) {
+      vgl_model_get_op(model, i, &op);
+      vgl_model_get_tensor(model, op.output, &t);
+      EXPECT_EQ_INT((uint64_t)t.channels * t.height * t.width, seen.bytes[i]);
+    }
+    EXPECT_TRUE(memcmp(want, got, sizeof want) == 0);
+    vgl_instance_release(&instance);
+  }
+  vgl_model_close(model);
+}
+
+// vgl_instance_options is versioned by its size: an older, smaller struct (the first version)
+// and a newer, larger one whose unknown bytes are zero are accepted; a newer one asking for
+// an option this runtime lacks, and a size below the first version's, are refused.
+VGL_TEST(model, instance_options_are_versioned_by_size) {
+  build_tiny();
+  vgl_model *model = NULL;
+  ASSERT_TRUE(vgl_model_open(g_file, g_size, &model, NULL, 0) == VGL_OK);
+  static alignas(64) uint8_t arena[8192];
+  vgl_instance instance;
+  char message[200];
+  const vgl_instance_options defaults = VGL_INSTANCE_OPTIONS_INIT;
+  EXPECT_EQ_INT(sizeof defaults, defaults.size);
+  ASSERT_TRUE(vgl_instance_init_options(model, arena, sizeof arena, &defaults, &instance,
+                                        message, sizeof message) == VGL_OK);
+  EXPECT_EQ_INT(1, instance.threads);
+  vgl_instance_release(&instance);
+
+  // A newer caller: the struct followed by fields this runtime does not know.
+  struct {
+    vgl_instance_options known;
+    uint32_t future[3];
+  } newer;
+  memset(&newer, 0, sizeof newer);
+  newer.known.size = sizeof newer;
+  newer.known.isa = VGL_ISA_SCALAR;
+  newer.known.threads = 2;
+  ASSERT_TRUE(vgl_instance_init_options(model, arena, sizeof arena, &newer.known, &instance,
+                                        message, sizeof message) == VGL_OK);
+  EXPECT_EQ_INT(2, instance.threads);
+  EXPECT_EQ_INT(VGL_ISA_SCALAR, instance.isa);
+  vgl_instance_release(&instance);
+  newer.future[1] = 7;
+  EXPECT_EQ_INT(VGL_E_UNSUPPORTED,
+                vgl_instance_init_options(model, arena, sizeof arena, &newer.known, &instance,
+                                          message, sizeof message));
+  EXPECT_STR_CONTAINS(message, "an option it does not have");
+
+  vgl_instance_options old = {VGL_INSTANCE_OPTIONS_MIN_SIZE - 4, VGL_ISA_AUTO, 1};
+  EXPECT_EQ_INT(VGL_E_INVALID_ARGUMENT,
+                vgl_instance_init_options(model, arena, sizeof arena, &old, &instance, message,
+                                          sizeof message));
+  EXPECT_STR_CONTAINS(message, "size 8 is below the first version's 12 B");
+  vgl_model_close(model);
+}
+
 int main(int argc, char **argv) {
   vgl_test_init(argc, argv);
   VGL_RUN_TEST(model, opens_and_runs_like_the_plan);
   VGL_RUN_TEST(model, every_isa_and_thread_count_gives_the_same_logits);
+  VGL_RUN_TEST(model, describes_its_plan_and_observes_every_op);
+  VGL_RUN_TEST(model, instance_options_are_versioned_by_size);
   VGL_RUN_TEST(model, deterministic_writer);
   VGL_RUN_TEST(model, toolkit_fixture);
   VGL_RUN_TEST(model, header_fields);

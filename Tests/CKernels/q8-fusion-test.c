@@ -269,6 +269,17 @@ static void observe(void *context, uint32_t op, const vgl_q8_tensor *tensor, con
   if (op < kOps) o->hash[op] = h;
 }
 
+// The same through the model API's observer (the output's bytes instead of its tensor).
+static void observe_model(void *context, uint32_t op, const int8_t *data, uint64_t bytes) {
+  observed *o = context;
+  o->calls++;
+  uint64_t h = UINT64_C(1469598103934665603);
+  for (uint64_t i = 0; data != NULL && i < bytes; i++) {
+    h = (h ^ (uint8_t)data[i]) * UINT64_C(1099511628211);
+  }
+  if (op < kOps) o->hash[op] = h;
+}
+
 VGL_TEST(q8_fusion, observed_runs_report_every_op_whole) {
   fusion_net n;
   net_build(&n, 7, 3);
@@ -402,14 +413,14 @@ VGL_TEST(q8_fusion, a_fused_file_runs_through_the_instance_api) {
       // An observed run needs the observed arena; this one is refused.
       observed seen = {0};
       EXPECT_EQ_INT(VGL_E_ARENA_SMALL,
-                    vgl_instance_run_observed(&instance, pixels, got, observe, &seen));
+                    vgl_instance_run_observed(&instance, pixels, got, observe_model, &seen));
       vgl_instance_release(&instance);
       const uint64_t observed_bytes = vgl_model_arena_size_observed(model, threads);
       EXPECT_TRUE(observed_bytes > bytes);
       ASSERT_TRUE(vgl_instance_init_options(model, g_arena, observed_bytes, &options, &instance,
                                             message, sizeof message) == VGL_OK);
       memset(got, 0, sizeof got);
-      EXPECT_EQ_INT(VGL_OK, vgl_instance_run_observed(&instance, pixels, got, observe, &seen));
+      EXPECT_EQ_INT(VGL_OK, vgl_instance_run_observed(&instance, pixels, got, observe_model, &seen));
       EXPECT_EQ_INT(kOps, seen.calls);
       EXPECT_TRUE(memcmp(got, want, sizeof want) == 0);
       vgl_instance_release(&instance);

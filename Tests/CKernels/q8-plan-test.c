@@ -7,6 +7,7 @@
 // and compared, op by op and bit for bit, with a composition of the direct references; every
 // kind of bad plan rejected with a message carrying its numbers; the arena checks.
 #include "alloc-counter.h"
+#include "../../CKernels/runtime/q8-plan.h"
 #include "q8-tester.h"
 
 enum { kTensors = 15, kOps = 15, kClasses = 10, kNone = -1 };

@@ -54,8 +54,13 @@ static void open_and_run(size_t size) {
     total += touch(key) + touch(value);
     if (vgl_model_metadata(model, key) != value) __builtin_trap();  // keys are unique
   }
-  const vgl_q8_plan *plan = vgl_model_plan(model);
-  for (uint32_t i = 0; i < plan->op_count; i++) total += touch(vgl_model_op_name(model, i));
+  vgl_model_layout layout;
+  if (vgl_model_get_layout(model, &layout) != VGL_OK) __builtin_trap();
+  for (uint32_t i = 0; i < layout.op_count; i++) {
+    vgl_model_op_info op;
+    if (vgl_model_get_op(model, i, &op) != VGL_OK) __builtin_trap();
+    total += touch(vgl_model_op_name(model, i)) + op.kind;
+  }
   (void)total;
   const uint64_t arena_bytes = vgl_model_arena_size(model);
   vgl_instance instance;

@@ -115,7 +115,7 @@ enum TinyModel {
     #expect(opened.metadata("calibration") == "minmax")
     #expect(opened.metadata("missing") == nil)
     #expect(opened.preprocessing.crop_pct == 0.875)
-    #expect(opened.plan.pointee.op_count == 5)
+    #expect(opened.contents.layers.count == 5)
     let instance = try Instance(opened)
     let logits = try TinyModel.pixels.withUnsafeBufferPointer { try instance.run(pixels: $0) }
     let direct = TinyModel.runDirect(model, pixels: TinyModel.pixels)

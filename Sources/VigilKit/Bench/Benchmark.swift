@@ -17,6 +17,11 @@ import VigilCore
 /// per-layer figures are those of the unfused form, on a second instance with the observed
 /// arena. The CPU time of each timed run (all the process's threads) is
 /// reported beside its wall time.
+///
+/// `init(checkpoint:config:...)` times the fp32 path (a checkpoint folded for the C fp32
+/// runtime, one thread) by the same protocol, for comparison: its `precision` is "fp32", its `isa`
+/// "fp32" and its arena the fp32 scratch buffer. Each fp32 run returns a new logits array
+/// (the fp32 engine's interface), which the int8 runs do not.
 public struct Benchmark {
   public struct Stats {
     public var min, median, p90, max, mean: Double  // milliseconds
@@ -41,10 +46,16 @@ public struct Benchmark {
   }
 
   public var model: String
+  /// "int8" (a `.vigil` model) or "fp32" (a checkpoint on the fp32 runtime).
+  public var precision: String
   public var runs: Int
   public var warmup: Int
   public var total: Stats
-  /// Process CPU time per timed run (all threads), milliseconds: the mean.
+  /// CPU time per timed run (all threads), milliseconds: the mean. Read from the caller's
+  /// thread CPU clock plus each worker's own clock (`vgl_instance_worker_cpu_ns`), which are up
+  /// to date at once; the process clock sees a running worker's time only at the kernel's next
+  /// update of that thread (a tick, or when it sleeps after the run), so it would move part of
+  /// each run's work into the idle time after it.
   public var cpuMean: Double
   /// With `fps`: the timed runs are paced at that rate, and this is the process CPU time per
   /// frame over the whole loop, idle time between frames included (workers that spin when
@@ -64,6 +75,12 @@ public struct Benchmark {
   static func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
+  }
+
+  static func threadCpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
   }
 
@@ -106,32 +123,11 @@ public struct Benchmark {
       let s = instance.run(pixels: pixels, logits: logits, observer: nil, context: nil)
       if let error = VigilError(status: s, message: String(cString: vgl_status_string(s))) { throw error }
     }
-    for _ in 0..<warmup { try once() }
-    var samples = [Double](repeating: 0, count: runs)
-    var cpuTotal = 0.0
-    let loopCpu0 = Self.cpuNow()
-    let loopStart = Self.now()
-    for i in 0..<runs {
-      if let fps {
-        // Sleep until frame i's slot, as a camera loop would.
-        let wait = loopStart + Double(i) * 1000 / fps - Self.now()
-        if wait > 0 { usleep(useconds_t(wait * 1000)) }
-      }
-      let c0 = Self.cpuNow()
-      let t0 = Self.now()
-      try once()
-      samples[i] = Self.now() - t0
-      cpuTotal += Self.cpuNow() - c0
-    }
-    if let fps {
-      // Through the end of the last frame's slot, so the idle after it counts too.
-      let wait = loopStart + Double(runs) * 1000 / fps - Self.now()
-      if wait > 0 { usleep(useconds_t(wait * 1000)) }
-      self.cpuPerFrame = (Self.cpuNow() - loopCpu0) / Double(max(runs, 1))
-    } else {
-      self.cpuPerFrame = nil
-    }
+    let timing = try Self.time(runs: runs, warmup: warmup, fps: fps,
+                               cpu: { Self.threadCpuNow() + Double(instance.workerCpuNanoseconds) / 1e6 },
+                               once)
     self.fps = fps
+    self.cpuPerFrame = timing.cpuPerFrame
     var layerTimes: [(String, String, Double)] = []
     var types: [OpType] = []
     if perLayer {
@@ -173,8 +169,9 @@ public struct Benchmark {
     self.model = path
     self.runs = runs
     self.warmup = warmup
-    self.total = Stats(samples)
-    self.cpuMean = runs > 0 ? cpuTotal / Double(runs) : 0
+    self.precision = "int8"
+    self.total = Stats(timing.samples)
+    self.cpuMean = timing.cpuMean
     self.layers = layerTimes
     self.opTypes = types
     self.arenaBytes = instance.arenaBytes
@@ -183,9 +180,74 @@ public struct Benchmark {
     self.threads = instance.threads
   }
 
+  /// The timed loop of every path: `warmup` untimed calls of `once`, then `runs` timed ones
+  /// (paced at `fps` when given); wall time per run, mean CPU per run and, paced, the CPU per
+  /// frame over the whole loop.
+  static func time(runs: Int, warmup: Int, fps: Double?, cpu: () -> Double = threadCpuNow,
+                   _ once: () throws -> Void) throws
+    -> (samples: [Double], cpuMean: Double, cpuPerFrame: Double?)
+  {
+    for _ in 0..<warmup { try once() }
+    var samples = [Double](repeating: 0, count: runs)
+    var cpuTotal = 0.0
+    let loopCpu0 = Self.cpuNow()
+    let loopStart = Self.now()
+    for i in 0..<runs {
+      if let fps {
+        // Sleep until frame i's slot, as a camera loop would.
+        let wait = loopStart + Double(i) * 1000 / fps - Self.now()
+        if wait > 0 { usleep(useconds_t(wait * 1000)) }
+      }
+      let c0 = cpu()
+      let t0 = Self.now()
+      try once()
+      samples[i] = Self.now() - t0
+      cpuTotal += cpu() - c0
+    }
+    var cpuPerFrame: Double? = nil
+    if let fps {
+      // Through the end of the last frame's slot, so the idle after it counts too.
+      let wait = loopStart + Double(runs) * 1000 / fps - Self.now()
+      if wait > 0 { usleep(useconds_t(wait * 1000)) }
+      cpuPerFrame = (Self.cpuNow() - loopCpu0) / Double(max(runs, 1))
+    }
+    return (samples, runs > 0 ? cpuTotal / Double(runs) : 0, cpuPerFrame)
+  }
+
+  /// Times the fp32 path: `checkpoint` folded for `config` on the C fp32 runtime (one thread,
+  /// no ISA choice), on a fixed deterministic input (a smooth gradient, normalized).
+  public init(checkpoint: String, config: NetworkConfig, runs: Int, warmup: Int,
+              fps: Double? = nil) throws {
+    let classifier = try Fp32Classifier(checkpoint: checkpoint, config: config)
+    let engine = classifier.engine
+    let size = config.inputSize
+    var input = [Float](repeating: 0, count: engine.inputCount)
+    for c in 0..<3 { for y in 0..<size { for x in 0..<size {
+      input[(c * size + y) * size + x] =
+        Float((x * 255 / max(size - 1, 1) + y * 97 + c * 61) % 256) / 127.5 - 1
+    } } }
+    let timing = try Self.time(runs: runs, warmup: warmup, fps: fps) {
+      _ = try engine.run(input)
+    }
+    self.model = checkpoint
+    self.precision = "fp32"
+    self.runs = runs
+    self.warmup = warmup
+    self.total = Stats(timing.samples)
+    self.cpuMean = timing.cpuMean
+    self.fps = fps
+    self.cpuPerFrame = timing.cpuPerFrame
+    self.layers = []
+    self.opTypes = []
+    self.arenaBytes = UInt64(engine.memory.size * MemoryLayout<Float>.stride)
+    self.cpu = Self.cpuName()
+    self.isa = "fp32"
+    self.threads = 1
+  }
+
   /// The configuration line printed before the figures.
   public var configuration: String {
-    "model \(model), isa \(isa), threads \(threads), cpu \(cpu), arena \(arenaBytes) B, "
+    "model \(model), precision \(precision), isa \(isa), threads \(threads), cpu \(cpu), arena \(arenaBytes) B, "
       + "warmup \(warmup), runs \(runs)"
   }
 
@@ -198,7 +260,7 @@ public struct Benchmark {
     struct OpTypeForm: Encodable {
       var op: String, ops: Int, ms: Double?, share: Double?, macs: Int, gmac_per_s: Double?
     }
-    var model: String, isa: String, threads: Int, cpu: String, arena_bytes: UInt64
+    var model: String, precision: String, isa: String, threads: Int, cpu: String, arena_bytes: UInt64
     var warmup: Int, runs: Int
     var min_ms: Double?, median_ms: Double?, p90_ms: Double?, max_ms: Double?, mean_ms: Double?
     var cpu_ms_mean: Double?
@@ -209,7 +271,7 @@ public struct Benchmark {
 
     init(_ b: Benchmark) {
       func f(_ v: Double) -> Double? { v.isFinite ? v : nil }
-      model = b.model; isa = b.isa; threads = b.threads; cpu = b.cpu; arena_bytes = b.arenaBytes
+      model = b.model; precision = b.precision; isa = b.isa; threads = b.threads; cpu = b.cpu; arena_bytes = b.arenaBytes
       warmup = b.warmup; runs = b.runs
       min_ms = f(b.total.min); median_ms = f(b.total.median); p90_ms = f(b.total.p90)
       max_ms = f(b.total.max); mean_ms = f(b.total.mean); cpu_ms_mean = f(b.cpuMean)

@@ -8,31 +8,10 @@ import VigilCore
 /// What `vigil inspect` shows of a `.vigil` file, read through the C loader (so what it shows
 /// is what the runtime will run).
 public struct ModelInspection {
-  public struct Layer {
-    public var index: Int
-    public var name: String
-    public var kind: String
-    public var input: [Int]   // C, H, W
-    public var output: [Int]  // C, H, W (classes, 1, 1 for the head)
-    public var macs: Int
-    public var weightBytes: Int
-    public var outputScale: Float?
-    public var outputZeroPoint: Int32?
-    public var residual: Int?
-    public var gelu: Bool
-    public var kernel: Int, stride: Int, hop: Int
-  }
-
-  public struct TensorSlot {
-    public var index: Int
-    public var shape: [Int]
-    public var offset: UInt64
-    public var bytes: UInt64
-    public var scale: Float
-    public var zeroPoint: Int32
-    /// 0, or the band of a fused block's band-local intermediate (no arena region).
-    public var band: Int = 0
-  }
+  /// One op and one tensor, as VigilCore's ``ModelDescription`` (shared with the board's
+  /// inspect) gives them.
+  public typealias Layer = ModelDescription.Layer
+  public typealias TensorSlot = ModelDescription.TensorSlot
 
   public var path: String
   public var fileBytes: Int
@@ -84,51 +63,14 @@ public struct ModelInspection {
       }
     }
     metadata = meta
-    let plan = model.plan.pointee
-    arenaBytes = plan.arena_bytes
+    let d = model.contents
+    arenaBytes = d.arenaBytes
     arenaBytesByThreads = (1...4).map { vgl_model_arena_size_threads(model.handle, UInt32($0)) }
     observedArenaBytes = vgl_model_arena_size_observed(model.handle, 1)
-    scratch = (plan.scratch_offset, plan.scratch_bytes)
-    inputTensor = Int(plan.input_tensor)
-    var slots: [TensorSlot] = []
-    for i in 0..<Int(plan.tensor_count) {
-      let t = plan.tensors[i]
-      slots.append(TensorSlot(index: i, shape: [Int(t.channels), Int(t.height), Int(t.width)],
-                              offset: t.offset, bytes: UInt64(t.channels) * UInt64(t.height) * UInt64(t.width),
-                              scale: t.scale, zeroPoint: t.zero_point, band: Int(t.band)))
-    }
-    tensors = slots
-    var layers: [Layer] = []
-    for i in 0..<Int(plan.op_count) {
-      let op = plan.ops[i]
-      let input = slots[Int(op.input)].shape
-      let isHead = op.kind == VGL_Q8_HEAD.rawValue
-      let output = isHead ? [Int(op.classes), 1, 1] : slots[Int(op.output)].shape
-      let (ci, co) = (input[0], output[0])
-      let pixels = output[1] * output[2], k = Int(op.kernel)
-      var macs = 0, weights = 0
-      let kind: String
-      switch op.kind {
-      case VGL_Q8_STEM.rawValue: kind = "stem"; macs = pixels * co * k * k * ci; weights = co * k * k * ci
-      case VGL_Q8_CONV.rawValue: kind = "conv"; macs = pixels * co * k * k * ci; weights = co * k * k * ci
-      case VGL_Q8_DWCONV.rawValue: kind = "dwconv"; macs = pixels * co * k * k; weights = co * k * k
-      case VGL_Q8_MRCONV.rawValue: kind = "mrconv"; macs = pixels * co * 2 * ci; weights = co * 2 * ci
-      case VGL_Q8_GAP.rawValue: kind = "gap"; macs = input[1] * input[2] * ci
-      case VGL_Q8_HEAD.rawValue: kind = "head"; macs = co * ci; weights = co * ci
-      default: kind = "op\(op.kind)"
-      }
-      if op.bias != nil { weights += 4 * co }
-      if op.scale != nil { weights += 4 * (op.kind == VGL_Q8_GAP.rawValue ? 1 : co) }
-      if op.gelu_table != nil { weights += 256 }
-      let out = isHead ? nil : slots[Int(op.output)]
-      layers.append(Layer(
-        index: i, name: stringFromC(vgl_model_op_name(model.handle, UInt32(i))) ?? "",
-        kind: kind, input: input, output: output, macs: macs, weightBytes: weights,
-        outputScale: out?.scale, outputZeroPoint: out?.zeroPoint,
-        residual: op.residual == VGL_Q8_NO_TENSOR ? nil : Int(op.residual),
-        gelu: op.gelu_table != nil, kernel: k, stride: Int(op.stride), hop: Int(op.hop)))
-    }
-    self.layers = layers
+    scratch = (d.scratchOffset, d.scratchBytes)
+    inputTensor = d.inputTensor
+    tensors = d.tensors
+    layers = d.layers
   }
 
   private func shape(_ s: [Int]) -> String { s.map(String.init).joined(separator: "x") }
