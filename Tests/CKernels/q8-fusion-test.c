@@ -401,7 +401,7 @@ VGL_TEST(q8_fusion, a_fused_file_runs_through_the_instance_api) {
       EXPECT_EQ_INT(align_up(fused.arena_bytes) * (threads > 1) + (threads == 1) * fused.arena_bytes +
                         (threads - 1) * align_up(fused.scratch_bytes),
                     bytes);
-      const vgl_instance_options options = {(uint32_t)isa, threads};
+      const vgl_instance_options options = {sizeof options, (uint32_t)isa, threads};
       vgl_instance instance;
       ASSERT_TRUE(vgl_instance_init_options(model, g_arena, bytes, &options, &instance, message,
                                             sizeof message) == VGL_OK);

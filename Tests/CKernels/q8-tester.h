@@ -8,6 +8,7 @@
 #ifndef VGL_Q8_TESTER_H
 #define VGL_Q8_TESTER_H
 
+#include "../../CKernels/runtime/q8-plan.h"
 #include "q8-reference.h"
 #include "qs8-kernels.h"
 #include "vgl-test.h"

@@ -63,7 +63,7 @@ VGL_TEST(qs8_network, shipped_model_every_isa_and_thread_count) {
     }
     for (uint32_t threads = 1; threads <= 4; threads++) {
       if (isa == VGL_ISA_SCALAR && threads > 1) break;  // the reference: one thread
-      const vgl_instance_options options = {(uint32_t)isa, threads};
+      const vgl_instance_options options = {sizeof options, (uint32_t)isa, threads};
       vgl_instance instance;
       if (vgl_instance_init_options(model, arena, vgl_model_arena_size_threads(model, threads),
                                     &options, &instance, message, sizeof message) != VGL_OK) {
