@@ -46,7 +46,6 @@ struct Bench: ParsableCommand {
       if model != nil {
         throw ValidationError("Give either a .vigil model or --checkpoint FILE, not both.")
       }
-      try network.requireNetwork()
       if runtime.threads != 1 || runtime.isa != .auto {
         throw ValidationError("--threads and --isa choose how an int8 model runs; the fp32 path of --checkpoint runs on one thread with its own kernels.")
       }
@@ -55,7 +54,7 @@ struct Bench: ParsableCommand {
       }
     } else {
       if model == nil {
-        throw ValidationError("Give a .vigil model, or --checkpoint FILE with --variant or --config.")
+        throw ValidationError("Give a .vigil model, or --checkpoint FILE (with --variant or --config, or neither to infer the network).")
       }
       if network.isGiven {
         throw ValidationError("--variant and --config go with --checkpoint; a .vigil model carries its network.")
@@ -66,7 +65,7 @@ struct Bench: ParsableCommand {
   func run() throws {
     let b: Benchmark
     if let checkpoint {
-      b = try Benchmark(checkpoint: checkpoint, config: network.resolve(), runs: runs,
+      b = try Benchmark(checkpoint: checkpoint, config: network.resolve(checkpoint: checkpoint, ema: false), runs: runs,
                         warmup: warmup, fps: fps)
     } else {
       b = try Benchmark(path: model!, runs: runs, warmup: warmup, perLayer: perLayer,
