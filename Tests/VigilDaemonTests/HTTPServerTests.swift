@@ -249,10 +249,11 @@ import Glibc
                                  output: dir + "/out.jsonl")
     defer { serve.signal(SIGTERM) }
     serve.wait(seconds: 30) { $0.contains { type($0) == "start" } }
+    // The server may answer before the loop has left "starting": ask until it has.
     var health: RawHTTP.Response? = nil
-    for _ in 0..<50 {
+    for _ in 0..<100 {
       health = RawHTTP.get(port: port, "/health")
-      if health != nil { break }
+      if health != nil && json(health)["reason"] as? String != "starting" { break }
       Thread.sleep(forTimeInterval: 0.1)
     }
     #expect(health?.status == 503)
