@@ -195,7 +195,7 @@ import Testing
     #expect(heldOutReport.layers != report.layers)
 
     let needsReport = try tinyQuantize(out, ["--report-images", heldOut.path])
-    #expect(needsReport.status != 0 && needsReport.stderr.contains("give --report or --report-json"))
+    #expect(needsReport.status != 0 && needsReport.stderr.contains("give --report, --report-json or --report-html"))
   }
 
   /// On a terminal (a pseudo-terminal from util-linux's `script`), each pass is one line
