@@ -8,8 +8,8 @@
 #
 # 1. Tools/cross-build.sh for host (x86-64 Embedded), aarch64 and armv7: static, stripped.
 # 2. `vigil-board classify --json --logits` and `classify --logits` (text) on the bundled frames
-#    (Tests/Fixtures/samples) with the shipped model print exactly the bytes the host's
-#    `vigil classify` prints: natively (x86-64), under qemu-aarch64-static -cpu max (dotprod) and
+#    (Tests/Fixtures/samples) with the shipped model print what the host's `vigil classify`
+#    prints (text byte for byte, JSON value for value, logits bit for bit): natively (x86-64), under qemu-aarch64-static -cpu max (dotprod) and
 #    -cpu cortex-a53 (no dotprod), under qemu-arm-static -cpu cortex-a15 (NEON) and -cpu
 #    cortex-r5f (VFPv3-D16, no NEON: the baseline the armv7 build targets), for every ISA path
 #    the CPU offers (VIGIL_ISA forced; the others must be refused by name), and from the model
@@ -104,6 +104,16 @@ runner() {  # runner KEY: the command prefix that runs a binary for KEY
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+# JSON Lines files equal value for value, line by line (the host writes its lines with
+# JSONEncoder, keys sorted and no spaces; the board with its own writer; the numbers are the
+# same shortest round-trip decimals, so they parse to the same values).
+same_json_lines() {
+  python3 -c '
+import json, sys
+a, b = (open(f).read().splitlines() for f in sys.argv[1:])
+sys.exit(len(a) != len(b) or any(json.loads(x) != json.loads(y) for x, y in zip(a, b)))' "$1" "$2"
+}
+
 # --- Static, stripped ----------------------------------------------------------------------
 for arch in host aarch64 armv7; do
   description="$(file -b "build/$arch/vigil-board")"
@@ -111,7 +121,7 @@ for arch in host aarch64 armv7; do
     || failed "build/$arch/vigil-board is not a stripped static executable: $description"
 done
 
-# --- Logits byte for byte ------------------------------------------------------------------
+# --- Logits bit for bit --------------------------------------------------------------------
 "$vigil" classify --json --logits "$model" "${frames[@]}" > "$work/host.json"
 "$vigil" classify --logits "$model" "${frames[@]}" > "$work/host.txt"
 [[ $(wc -l < "$work/host.json") -eq ${#frames[@]} ]] || failed "host classify printed $(wc -l < "$work/host.json") lines for ${#frames[@]} frames"
@@ -137,7 +147,7 @@ for key in native qemu-aarch64-static:max qemu-aarch64-static:cortex-a53 qemu-ar
     [[ $status -eq 0 ]] || failed "$key isa $isa: classify --json exited $status: $(head -c 300 "$work/board.err")"
     VIGIL_ISA="$isa" "${run[@]}" "${binary_of[$key]}" classify --logits "$model" "${frames[@]}" > "$work/board.txt" \
       || failed "$key isa $isa: classify exited $?"
-    if cmp -s "$work/host.json" "$work/board.json" && cmp -s "$work/host.txt" "$work/board.txt"; then
+    if same_json_lines "$work/host.json" "$work/board.json" && cmp -s "$work/host.txt" "$work/board.txt"; then
       echo "firmware-check: $key isa $isa: ${#frames[@]} frames, JSON and text logits identical to the host"
     else
       failed "$key isa $isa: output differs from the host's:"
@@ -149,7 +159,7 @@ done
 # The embedded model, run in place from the binary (the inputs' names are the same).
 qemu-aarch64-static -cpu cortex-a53 build/aarch64-embedded/vigil-board classify --json --logits @embedded "${frames[@]}" > "$work/embedded.json" \
   || failed "embedded model: classify exited $?"
-cmp -s "$work/host.json" "$work/embedded.json" && echo "firmware-check: aarch64 @embedded: identical to the host" \
+same_json_lines "$work/host.json" "$work/embedded.json" && echo "firmware-check: aarch64 @embedded: identical to the host" \
   || failed "aarch64 @embedded: output differs from the host's"
 report="$(qemu-aarch64-static build/aarch64-embedded/vigil-board inspect @embedded | tail -n 1)"
 [[ "$report" == *"64-byte aligned); weights read in place from it" ]] \
@@ -164,7 +174,7 @@ if [[ -n "$ti_model" ]]; then
     read -r -a run <<< "$(runner "$key")"
     "${run[@]}" "${binary_of[$key]}" classify --json --logits "$ti_model" "${photo_files[@]}" > "$work/ti-board.json" \
       || failed "$key: Ti classify exited $?"
-    cmp -s "$work/ti-host.json" "$work/ti-board.json" \
+    same_json_lines "$work/ti-host.json" "$work/ti-board.json" \
       && echo "firmware-check: $key: Ti on ${#photo_files[@]} photos identical to the host" \
       || failed "$key: Ti output differs from the host's"
   done

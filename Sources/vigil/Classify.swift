@@ -120,11 +120,11 @@ struct Classify: ParsableCommand {
           throw InputError.unreadable(path: path, reason: reason)
         }
         let ranked = topK(l, k: min(top, classes), labels: labelList)
-        print(json ? jsonLine(input, ranked, l) : textLine(input, ranked, l))
+        print(json ? try jsonLine(input, ranked, l) : textLine(input, ranked, l))
       } catch {
         failures += 1
         if json {
-          print("{\"input\": \(jsonString(input)), \"error\": \(jsonString("\(error)"))}")
+          print((try? jsonText(ErrorLine(input: input, error: "\(error)"))) ?? "{}")
         } else {
           printError("\(terminalSafe(input)): error: \(terminalSafe("\(error)"))")
         }
@@ -136,16 +136,23 @@ struct Classify: ParsableCommand {
     }
   }
 
-  /// One JSON line, byte for byte the board firmware's (Firmware/Sources/ClassifyCommand.swift;
-  /// Tools/firmware-check.sh compares them), so it is written by hand, not by JSONEncoder.
-  private func jsonLine(_ input: String, _ ranked: [RankedClass], _ l: [Float]) -> String {
-    let items = ranked.map { r in
-      "{\"index\": \(r.index)" + (r.label.map { ", \"label\": \(jsonString($0))" } ?? "")
-        + ", \"score\": \(jsonNumber(r.score))}"
-    }
-    var line = "{\"input\": \(jsonString(input)), \"top\": [\(items.joined(separator: ", "))]"
-    if logits { line += ", \"logits\": [\(l.map { jsonNumber($0) }.joined(separator: ", "))]" }
-    return line + "}"
+  /// One JSON line (keys sorted; Tools/firmware-check.sh compares it with the board
+  /// firmware's line value for value).
+  private func jsonLine(_ input: String, _ ranked: [RankedClass], _ l: [Float]) throws -> String {
+    try jsonText(ResultLine(input: input, top: ranked, logits: logits ? l : nil))
+  }
+
+  /// `classify --json`'s line for a classified input.
+  struct ResultLine: Encodable {
+    var input: String
+    var top: [RankedClass]
+    var logits: [Float]?
+  }
+
+  /// `classify --json`'s line for an input that failed.
+  struct ErrorLine: Encodable {
+    var input: String
+    var error: String
   }
 
   private func textLine(_ input: String, _ ranked: [RankedClass], _ l: [Float]) -> String {

@@ -77,13 +77,13 @@ struct Eval: ParsableCommand {
   }
 
   func run() throws {
-    let data = try LabeledDataset.open(spec: dataset)
     let name = checkpoint ?? model!
+    let first = try classifier(name, checkpoint: checkpoint != nil)
+    let second = try compare.map { try classifier($0, checkpoint: Self.isCheckpoint($0)) }
+    let data = try LabeledDataset.open(spec: dataset)
     let inputs = [("model", name)] + (compare.map { [("model", $0)] } ?? [])
       + (labels.map { [("labels file", $0)] } ?? []) + data.files.map { ("dataset file", $0) }
     if let html { try OutputFile.check(html, inputs: inputs, replaceLink: false) }
-    let first = try classifier(name, checkpoint: checkpoint != nil)
-    let second = try compare.map { try classifier($0, checkpoint: Self.isCheckpoint($0)) }
     // A checkpoint without labels takes the other model's, so both count classes alike.
     if let second {
       for (a, b) in [(first, second), (second, first)] {

@@ -116,29 +116,6 @@ public func jsonText<T: Encodable>(_ value: T) throws -> String {
   return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
-/// Escapes `s` as a JSON string literal (with quotes).
-public func jsonString(_ s: String) -> String {
-  var out = "\""
-  for u in s.unicodeScalars {
-    switch u {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\r": out += "\\r"
-    case "\t": out += "\\t"
-    case _ where u.value < 0x20:
-      out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
-        + String(u.value, radix: 16)
-    default: out.unicodeScalars.append(u)
-    }
-  }
-  return out + "\""
-}
-
-/// A float as JSON: shortest round-trip form; non-finite values become null.
-public func jsonNumber(_ v: Double) -> String { v.isFinite ? "\(v)" : "null" }
-public func jsonNumber(_ v: Float) -> String { v.isFinite ? "\(v)" : "null" }
-
 /// The NUL-terminated text in a C message buffer, decoded as UTF-8 (invalid bytes repaired).
 func cString(_ buffer: [CChar]) -> String {
   String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
