@@ -4,7 +4,7 @@
 import CKernels
 
 /// An int8 network ready to be packed into a `.vigil` file: the Swift mirror of
-/// `vgl_q8_plan` (CKernels/include/vigil_q8.h) plus what the file carries around it.
+/// `vgl_q8_plan` (CKernels/runtime/q8-plan.h) plus what the file carries around it.
 ///
 /// The quantizer builds it; `ModelFile.encode` packs it; the C loader turns the file back into
 /// a `vgl_q8_plan` whose arrays point into the file.
