@@ -59,7 +59,7 @@ import Testing
     let checkpoint = ["--checkpoint", Golden.path("tiny-a.full.pth")]
     let config = ["--config", Golden.path(tinyA.config)]
     let cases: [([String], String)] = [
-      (["bench"] + checkpoint, "--variant ti|s|m|b or --config FILE"),
+      (["bench"] + checkpoint, "give them with --config FILE"),
       (["bench", Self.model] + checkpoint + config, "not both"),
       (["bench"] + checkpoint + config + ["--threads", "2"], "one thread"),
       (["bench"] + checkpoint + config + ["--isa", "scalar"], "one thread"),
